@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Runs the built app (npm run build). During development use: node --conditions=@mesh/source apps/proxy/src/main.ts
+import '../dist/main.js';

@@ -1,0 +1,27 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+
+/** Absolute path of the repository root. */
+export const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+
+const appEntries: Record<string, string> = {
+  'mesh-proxy': 'apps/proxy/src/main.ts',
+  istiod: 'apps/istiod/src/main.ts',
+  'pilot-agent': 'apps/pilot-agent/src/main.ts',
+  'istio-iptables': 'apps/init/src/main.ts',
+  istioctl: 'apps/istioctl/src/main.ts',
+};
+
+/** The command that runs one of the apps from source on the current Node (no build needed). */
+export function appCommand(bin: string, args: string[] = []): { command: string; args: string[] } {
+  const entry = appEntries[bin];
+  if (!entry) throw new Error(`unknown app ${bin}`);
+  return { command: process.execPath, args: ['--conditions=@mesh/source', resolve(repoRoot, entry), ...args] };
+}
+
+/** Spawns an app from source; stdout/stderr are piped so tests can read them. */
+export function spawnApp(bin: string, args: string[] = [], opts: SpawnOptions = {}): ChildProcess {
+  const { command, args: full } = appCommand(bin, args);
+  return spawn(command, full, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+}

@@ -1,0 +1,4 @@
+// Shared test helpers: goldens, ports, spawning apps from source.
+export { golden, updateGolden } from './golden.ts';
+export { freePort, waitFor } from './ports.ts';
+export { appCommand, spawnApp, repoRoot } from './apps.ts';
