@@ -22,6 +22,7 @@ export default [
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:app', 'type:e2e'] },
             { sourceTag: 'scope:control', notDependOnLibsWithTags: dataPlane },
             { sourceTag: 'scope:data', notDependOnLibsWithTags: controlPlane },
             { sourceTag: 'scope:pure', onlyDependOnLibsWithTags: ['scope:pure', 'scope:shared'] },
