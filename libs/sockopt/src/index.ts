@@ -1,2 +1,3 @@
-// Public surface of @mesh/sockopt.
-export {};
+// Public surface of @mesh/sockopt: socket options for transparent capture (N-API addon).
+export { getOriginalDst, setTransparent, socketFd } from './sockopt.ts';
+export type { OriginalDestination } from './sockopt.ts';
