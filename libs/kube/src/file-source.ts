@@ -1,0 +1,129 @@
+// A directory of Kubernetes-shaped YAML (any depth, *.yaml|*.yml|*.json) as a config source, watched for changes.
+// Local mode and tests use it in place of the Kubernetes API; it delivers the same objects and change events.
+import { watch, type FSWatcher } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { ObjectStore } from './object-store.ts';
+import { isKubeObject, type Change, type ConfigSource, type KubeObject } from './types.ts';
+
+export interface FileSourceOptions {
+  dir: string;
+  /** Namespace given to namespaced objects that do not name one (default "default"). */
+  defaultNamespace?: string;
+  /** Quiet time after a file event before rescanning (ms). */
+  settleMs?: number;
+  /** Reports a file or document that could not be read; the rest still loads. */
+  onError?: (err: Error) => void;
+}
+
+const clusterScoped = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'Node']);
+
+/** Parses YAML text into Kubernetes objects; a `List` kind is flattened; bad documents are reported with file and index. */
+export function parseObjects(text: string, file: string, defaultNamespace = 'default'): { objects: KubeObject[]; errors: Error[] } {
+  const objects: KubeObject[] = [];
+  const errors: Error[] = [];
+  const docs = parseAllDocuments(text);
+  docs.forEach((doc, i) => {
+    if (doc.errors.length > 0) {
+      errors.push(new Error(`${file}: document ${i}: ${doc.errors[0]?.message ?? 'invalid YAML'}`));
+      return;
+    }
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) return;
+    const items = isList(value) ? value.items : [value];
+    for (const item of items) {
+      if (!isKubeObject(item)) {
+        errors.push(new Error(`${file}: document ${i}: not a Kubernetes object (apiVersion, kind and metadata.name are required)`));
+        continue;
+      }
+      if (!item.metadata.namespace && !clusterScoped.has(item.kind)) item.metadata.namespace = defaultNamespace;
+      objects.push(item);
+    }
+  });
+  return { objects, errors };
+}
+
+function isList(v: unknown): v is { items: unknown[] } {
+  return typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'List' && Array.isArray((v as { items?: unknown }).items);
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await listFiles(p)));
+    else if (/\.(ya?ml|json)$/.test(entry.name) && !entry.name.startsWith('.')) out.push(p);
+  }
+  return out.sort();
+}
+
+export class FileSource implements ConfigSource {
+  private readonly store = new ObjectStore();
+  private readonly listeners: ((changes: Change[]) => void)[] = [];
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private scanning: Promise<void> = Promise.resolve();
+  private readonly opts: FileSourceOptions;
+
+  constructor(opts: FileSourceOptions) {
+    this.opts = opts;
+  }
+
+  async start(): Promise<void> {
+    await this.rescan();
+    this.watcher = watch(this.opts.dir, { recursive: true }, () => this.schedule());
+    this.watcher.on('error', (err) => this.opts.onError?.(err));
+  }
+
+  async stop(): Promise<void> {
+    this.watcher?.close();
+    if (this.timer) clearTimeout(this.timer);
+    await this.scanning;
+  }
+
+  list(): KubeObject[] {
+    return this.store.list();
+  }
+
+  onChange(listener: (changes: Change[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Re-reads the directory now (tests and callers that just wrote files can use it instead of waiting). */
+  refresh(): Promise<void> {
+    return this.rescan();
+  }
+
+  private schedule(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.rescan(), this.opts.settleMs ?? 50);
+  }
+
+  private rescan(): Promise<void> {
+    this.scanning = this.scanning.then(async () => {
+      const all: KubeObject[] = [];
+      let files: string[] = [];
+      try {
+        files = await listFiles(this.opts.dir);
+      } catch (err) {
+        this.opts.onError?.(err as Error);
+        return;
+      }
+      for (const f of files) {
+        let text: string;
+        try {
+          text = await readFile(f, 'utf8');
+        } catch {
+          continue; // removed between listing and reading
+        }
+        const { objects, errors } = parseObjects(text, f, this.opts.defaultNamespace);
+        all.push(...objects);
+        for (const e of errors) this.opts.onError?.(e);
+      }
+      const changes = this.store.replaceAll(all);
+      if (changes.length > 0) for (const l of this.listeners) l(changes);
+    });
+    return this.scanning;
+  }
+}
