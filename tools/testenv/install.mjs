@@ -1,2 +1,227 @@
-// Placeholder until tools/testenv builds the reference binaries (kube-apiserver, etcd, helm, fortio).
-console.log('testenv: nothing to install yet');
+// Installs the reference binaries the integration tests run against (kube-apiserver, etcd, helm, fortio, ...).
+// Everything that is not a Debian package is built from the Go module proxy into versioned folders under
+// ${MESH_TESTENV_CACHE:-$HOME/.cache/mesh-testenv}; a folder whose binaries exist is skipped, so a second run is
+// instant. Stable links in <cache>/bin/<name> point at the versioned binaries (libs/testing's testenvBin reads them).
+//
+// Usage: npm run testenv            install what is missing, print where each binary is
+//        npm run testenv -- --list  only print what is installed
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { acquireLock } from './lock.mjs';
+import { readModFile, localReplaces } from './gomod.mjs';
+
+const CACHE = process.env.MESH_TESTENV_CACHE || join(homedir(), '.cache', 'mesh-testenv');
+const BIN_LINKS = join(CACHE, 'bin');
+
+/**
+ * Go tools: one build folder each. `localReplace` maps the tool's own `replace X => ./local/path` lines (kubernetes'
+ * staging repos, etcd's sibling modules) to published releases, because a dependency's replaces are ignored.
+ */
+const GO_TOOLS = [
+  {
+    name: 'kubernetes',
+    module: 'k8s.io/kubernetes',
+    version: 'v1.36.3',
+    // Staging repos are published as v0.<minor>.<patch> for kubernetes v1.<minor>.<patch>.
+    localReplace: (version) => version.replace(/^v1\./, 'v0.'),
+    binaries: {
+      'kube-apiserver': 'cmd/kube-apiserver',
+      'kube-controller-manager': 'cmd/kube-controller-manager',
+      kubectl: 'cmd/kubectl',
+    },
+  },
+  {
+    // Debian's etcd-server is 3.4; kube-apiserver 1.36 is built and tested against the 3.6 line (its go.mod pins
+    // the 3.6 client), so the server comes from the same line.
+    name: 'etcd',
+    module: 'go.etcd.io/etcd/server/v3',
+    version: 'v3.6.8',
+    localReplace: (version) => version,
+    binaries: { etcd: '' },
+  },
+  { name: 'helm', module: 'helm.sh/helm/v4', version: 'v4.3.1', binaries: { helm: 'cmd/helm' } },
+  { name: 'fortio', module: 'fortio.org/fortio', version: 'v1.75.3', binaries: { fortio: '' } },
+  {
+    name: 'actionlint',
+    module: 'github.com/rhysd/actionlint',
+    version: 'v1.7.12',
+    binaries: { actionlint: 'cmd/actionlint' },
+  },
+];
+
+/** Debian packages needed beyond tools/setup/system.sh: package name → a binary proving it is installed. */
+const DEBIAN_PACKAGES = { openssl: 'openssl', shellcheck: 'shellcheck', nginx: 'nginx' };
+
+function log(message) {
+  process.stdout.write(`testenv: ${message}\n`);
+}
+
+function fail(message) {
+  process.stderr.write(`testenv: ERROR: ${message}\n`);
+  process.exit(1);
+}
+
+function formatSeconds(ms) {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { encoding: 'utf8', ...options });
+  if (result.error) throw result.error;
+  return result;
+}
+
+function onPath(binary) {
+  return run('sh', ['-c', `command -v ${binary}`]).status === 0;
+}
+
+/** apt-get installs the Debian packages whose binary is missing (needs root). */
+function ensureDebianPackages() {
+  const missing = Object.entries(DEBIAN_PACKAGES)
+    .filter(([, binary]) => !onPath(binary))
+    .map(([pkg]) => pkg);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) fail(`missing Debian packages ${missing.join(' ')}; run as root or install them`);
+  log(`apt-get install ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = run('apt-get', ['update', '-qq'], { env, stdio: 'inherit' });
+  if (update.status !== 0) fail('apt-get update failed');
+  const install = run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    env,
+    stdio: 'inherit',
+  });
+  if (install.status !== 0) fail(`apt-get install ${missing.join(' ')} failed`);
+}
+
+function goEnv() {
+  return {
+    ...process.env,
+    GOFLAGS: '-mod=mod -buildvcs=false',
+    GOMAXPROCS: '2',
+    GOTOOLCHAIN: 'local', // a tool needing a newer Go fails clearly instead of downloading a toolchain
+    CGO_ENABLED: '0',
+  };
+}
+
+function toolDir(tool) {
+  return join(CACHE, `${tool.name}-${tool.version}`);
+}
+
+function binaryPath(tool, binary) {
+  return join(toolDir(tool), 'bin', binary);
+}
+
+function isInstalled(tool) {
+  return Object.keys(tool.binaries).every((binary) => existsSync(binaryPath(tool, binary)));
+}
+
+/** Writes the throwaway go.mod that requires the tool and replaces its local-path modules with releases. */
+function writeBuildModule(tool, dir) {
+  const download = run('go', ['mod', 'download', '-json', `${tool.module}@${tool.version}`], { env: goEnv() });
+  if (download.status !== 0) fail(`go mod download ${tool.module}@${tool.version}: ${download.stderr || download.stdout}`);
+  const info = JSON.parse(download.stdout);
+  const toolMod = readModFile(readFileSync(info.GoMod, 'utf8'));
+  const replaces = tool.localReplace ? localReplaces(toolMod, tool.localReplace(tool.version)) : [];
+  const lines = [
+    `module mesh-testenv/${tool.name}`,
+    '',
+    `go ${toolMod.go ?? '1.24'}`,
+    '',
+    `require ${tool.module} ${tool.version}`,
+  ];
+  if (replaces.length > 0) {
+    lines.push('', 'replace (', ...replaces.map((r) => `\t${r.path} => ${r.path} ${r.version}`), ')');
+  }
+  writeFileSync(join(dir, 'go.mod'), `${lines.join('\n')}\n`);
+}
+
+/** Builds one binary of a tool into its versioned bin folder, logging how long the build took. */
+function buildBinary(tool, binary, subPath, dir) {
+  const pkg = subPath ? `${tool.module}/${subPath}` : tool.module;
+  const out = binaryPath(tool, binary);
+  log(`building ${binary} from ${pkg}@${tool.version} (log: ${join(dir, 'build.log')})`);
+  const started = Date.now();
+  const args = ['-n', '19', 'go', 'build', '-p', '2', '-trimpath', '-ldflags=-s -w', '-o', `${out}.tmp`, pkg];
+  const result = run('nice', args, { cwd: dir, env: goEnv(), maxBuffer: 64 * 1024 * 1024 });
+  const elapsed = Date.now() - started;
+  writeFileSync(join(dir, 'build.log'), `$ nice ${args.join(' ')}\n${result.stdout}${result.stderr}\n`, { flag: 'a' });
+  if (result.status !== 0) {
+    fail(`building ${binary} failed after ${formatSeconds(elapsed)}:\n${result.stderr.slice(-4000)}`);
+  }
+  run('mv', [`${out}.tmp`, out]);
+  log(`built ${binary} in ${formatSeconds(elapsed)}`);
+  return elapsed;
+}
+
+/** Builds every missing binary of one tool; returns the build time in ms (0 when cached). */
+function installGoTool(tool) {
+  if (isInstalled(tool)) return 0;
+  const dir = toolDir(tool);
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  writeBuildModule(tool, dir);
+  let total = 0;
+  for (const [binary, subPath] of Object.entries(tool.binaries)) {
+    if (!existsSync(binaryPath(tool, binary))) total += buildBinary(tool, binary, subPath, dir);
+  }
+  return total;
+}
+
+/** Points <cache>/bin/<binary> at the versioned build, replacing an older link. */
+function linkBinary(binary, target) {
+  mkdirSync(BIN_LINKS, { recursive: true });
+  const link = join(BIN_LINKS, binary);
+  try {
+    lstatSync(link);
+    rmSync(link);
+  } catch {
+    // no previous link
+  }
+  symlinkSync(target, link);
+  return link;
+}
+
+function printInstalled() {
+  for (const tool of GO_TOOLS) {
+    for (const binary of Object.keys(tool.binaries)) {
+      const path = binaryPath(tool, binary);
+      log(`${binary.padEnd(24)} ${existsSync(path) ? path : '(missing)'}  [${tool.module}@${tool.version}]`);
+    }
+  }
+  for (const [pkg, binary] of Object.entries(DEBIAN_PACKAGES)) {
+    const where = run('sh', ['-c', `command -v ${binary}`]).stdout.trim();
+    log(`${binary.padEnd(24)} ${where || '(missing)'}  [debian ${pkg}]`);
+  }
+}
+
+function main() {
+  if (process.argv.includes('--list')) {
+    printInstalled();
+    return;
+  }
+  if (!onPath('go')) fail('go is not on PATH; install Go (see `go version` requirements in tools/testenv)');
+  mkdirSync(CACHE, { recursive: true });
+  const release = acquireLock(join(CACHE, '.lock'), log);
+  try {
+    ensureDebianPackages();
+    const started = Date.now();
+    const manifest = {};
+    for (const tool of GO_TOOLS) {
+      const took = installGoTool(tool);
+      if (took === 0) log(`${tool.name} ${tool.version}: cached`);
+      else log(`${tool.name} ${tool.version}: built in ${formatSeconds(took)}`);
+      for (const binary of Object.keys(tool.binaries)) {
+        manifest[binary] = { path: linkBinary(binary, binaryPath(tool, binary)), module: tool.module, version: tool.version };
+      }
+    }
+    writeFileSync(join(CACHE, 'testenv.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    log(`total ${formatSeconds(Date.now() - started)}`);
+  } finally {
+    release();
+  }
+  printInstalled();
+}
+
+main();

@@ -1,0 +1,156 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  ApiextensionsV1Api,
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './apps.ts';
+import { startKubeEnv, testenvBin, type KubeEnv } from './kube-env.ts';
+import { waitFor } from './ports.ts';
+
+const CRD_FILE = resolve(repoRoot, '../shared/istio/crds/crd-all.gen.yaml');
+const START_TIMEOUT = 180_000;
+
+function clients(env: KubeEnv) {
+  const kc = new KubeConfig();
+  kc.loadFromFile(env.kubeconfigPath);
+  return { core: kc.makeApiClient(CoreV1Api), apps: kc.makeApiClient(AppsV1Api), ext: kc.makeApiClient(ApiextensionsV1Api) };
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Processes whose working directory is `dir` (kube-env starts etcd and the apiservers there). */
+function pidsWithCwd(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return readlinkSync(`/proc/${entry}/cwd`) === dir;
+      } catch {
+        return false; // exited, or not ours to inspect
+      }
+    })
+    .map(Number);
+}
+
+function loadCrds(): V1CustomResourceDefinition[] {
+  return parseAllDocuments(readFileSync(CRD_FILE, 'utf8'))
+    .map((doc) => doc.toJS() as V1CustomResourceDefinition | null)
+    .filter((doc): doc is V1CustomResourceDefinition => doc?.kind === 'CustomResourceDefinition');
+}
+
+describe('testenvBin', () => {
+  it('tells the user to run npm run testenv when a binary is missing', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'mesh-testenv-empty-'));
+    const saved = process.env['MESH_TESTENV_CACHE'];
+    process.env['MESH_TESTENV_CACHE'] = empty;
+    try {
+      expect(() => testenvBin('kube-apiserver')).toThrow(/kube-apiserver not found at .*npm run testenv/);
+    } finally {
+      if (saved === undefined) delete process.env['MESH_TESTENV_CACHE'];
+      else process.env['MESH_TESTENV_CACHE'] = saved;
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('startKubeEnv', () => {
+  let env: KubeEnv | undefined;
+
+  beforeAll(async () => {
+    env = await startKubeEnv();
+  }, START_TIMEOUT);
+
+  afterAll(async () => {
+    await env?.stop();
+  }, 60_000);
+
+  it('serves the API to the admin kubeconfig: namespaces and ConfigMaps round-trip', async () => {
+    const { core } = clients(env!);
+    await core.createNamespace({ body: { metadata: { name: 'kube-env-spec' } } });
+    await core.createNamespacedConfigMap({
+      namespace: 'kube-env-spec',
+      body: { metadata: { name: 'settings' }, data: { mesh: 'on' } },
+    });
+    const read = await core.readNamespacedConfigMap({ namespace: 'kube-env-spec', name: 'settings' });
+    expect(read.data).toEqual({ mesh: 'on' });
+    expect(read.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('applies the upstream Istio CRDs and they become Established', async () => {
+    const { ext } = clients(env!);
+    const crds = loadCrds();
+    expect(crds.length).toBeGreaterThan(10);
+    for (const crd of crds) await ext.createCustomResourceDefinition({ body: crd });
+    const established = async (name: string): Promise<boolean> => {
+      const got = await ext.readCustomResourceDefinition({ name });
+      return got.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
+    };
+    await waitFor(async () => (await Promise.all(crds.map((c) => established(c.metadata!.name!)))).every(Boolean), 60_000, 250);
+    const names = (await ext.listCustomResourceDefinition()).items.map((c) => c.metadata?.name);
+    expect(names).toContain('virtualservices.networking.istio.io');
+    expect(names).toContain('authorizationpolicies.security.istio.io');
+  }, 90_000);
+
+  it('stops etcd and kube-apiserver and removes its folder', async () => {
+    const current = env!;
+    const pids = pidsWithCwd(current.dir);
+    expect(pids.length).toBeGreaterThanOrEqual(2);
+    await current.stop();
+    env = undefined;
+    expect(pids.filter(pidAlive)).toEqual([]);
+    expect(existsSync(current.dir)).toBe(false);
+    await expect(fetch(`${current.url}/readyz`)).rejects.toThrow();
+  }, 60_000);
+});
+
+describe('startKubeEnv with the controller manager', () => {
+  let env: KubeEnv | undefined;
+
+  beforeAll(async () => {
+    env = await startKubeEnv({ withControllerManager: true });
+  }, START_TIMEOUT);
+
+  afterAll(async () => {
+    await env?.stop();
+  }, 60_000);
+
+  it('turns a Deployment into Pending Pods (no nodes to schedule on)', async () => {
+    const { apps, core } = clients(env!);
+    const labels = { app: 'web' };
+    await apps.createNamespacedDeployment({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'web' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: labels },
+          template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } },
+        },
+      },
+    });
+    let phases: (string | undefined)[] = [];
+    await waitFor(async () => {
+      const pods = await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=web' });
+      phases = pods.items.map((p) => p.status?.phase);
+      return phases.length === 2;
+    }, 60_000, 250);
+    expect(phases).toEqual(['Pending', 'Pending']);
+    const sets = await apps.listNamespacedReplicaSet({ namespace: 'default', labelSelector: 'app=web' });
+    expect(sets.items).toHaveLength(1);
+    expect(sets.items[0]?.metadata?.ownerReferences?.[0]?.name).toBe('web');
+  }, 90_000);
+});
