@@ -1,0 +1,205 @@
+// The immutable mesh snapshot: services, endpoints and config, with the per-proxy queries translation needs.
+import type {
+  DestinationRule,
+  EndpointSlice,
+  Gateway,
+  MeshResource,
+  PeerAuthentication,
+  Pod,
+  Secret,
+  Service,
+  ServiceEntry,
+  Sidecar,
+  VirtualService,
+  WorkloadEntry,
+} from '@mesh/api';
+import {
+  configOrder,
+  pickDestinationRule,
+  resolveDestinationRule,
+  resolveVirtualService,
+  type ConfigIndex,
+  type ResolvedDestinationRule,
+  type ResolvedVirtualService,
+} from './config-store.ts';
+import { hostMatches, isExportedTo, labelsMatch } from './hosts.ts';
+import { endpointsFromPods, endpointsFromSlices, serviceFromKube, type PortEndpoints } from './kube-registry.ts';
+import { resolveMeshConfig, type MeshConfig, type MeshConfigInput } from './mesh-config.ts';
+import type { Proxy } from './proxy.ts';
+import type { EndpointModel, ServiceModel, ServicePortModel } from './service.ts';
+import { endpointsFromServiceEntry, servicesFromServiceEntry } from './serviceentry-registry.ts';
+import { buildSidecarScope, egressAdmits, selectSidecar, type SidecarScope } from './sidecar-scope.ts';
+
+/** A service port the proxy's workload serves (an inbound target). */
+export interface ServiceInstance {
+  readonly service: ServiceModel;
+  readonly servicePort: ServicePortModel;
+  /** The workload port (targetPort resolved). */
+  readonly targetPort: number;
+}
+
+function freezeDeep<T>(list: T[]): readonly T[] {
+  return Object.freeze(list);
+}
+
+/** The snapshot istiod shares between all proxies for one push. Never mutated after build. */
+export class MeshSnapshot {
+  readonly meshConfig: MeshConfig;
+  /** Every service, sorted by hostname then namespace. */
+  readonly services: readonly ServiceModel[];
+  readonly config: ConfigIndex;
+  readonly secrets: ReadonlyMap<string, Secret>;
+  private readonly endpointIndex: ReadonlyMap<string, PortEndpoints>;
+
+  constructor(meshConfig: MeshConfig, services: ServiceModel[], endpoints: Map<string, PortEndpoints>, config: ConfigIndex, secrets: Map<string, Secret>) {
+    this.meshConfig = Object.freeze(meshConfig);
+    this.services = freezeDeep(services);
+    this.endpointIndex = endpoints;
+    this.config = Object.freeze(config);
+    this.secrets = secrets;
+    Object.freeze(this);
+  }
+
+  /** Endpoints of `hostname` (in `namespace`) on a service port. */
+  endpoints(service: ServiceModel, port: number): readonly EndpointModel[] {
+    return this.endpointIndex.get(`${service.namespace}/${service.hostname}`)?.get(port) ?? [];
+  }
+
+  /** The service for a host as seen from `namespace` (own namespace first, then any exported one). */
+  serviceByHost(hostname: string, namespace: string): ServiceModel | undefined {
+    const candidates = this.services.filter((s) => s.hostname === hostname && isExportedTo(s.exportTo, s.namespace, namespace));
+    return candidates.find((s) => s.namespace === namespace) ?? candidates[0];
+  }
+
+  /** The Sidecar scope of a proxy (Sidecar resource, or the default all hosts of all namespaces). */
+  sidecarScope(proxy: Proxy): SidecarScope {
+    return buildSidecarScope(selectSidecar(this.config.sidecars, proxy, this.meshConfig.rootNamespace), proxy, this.meshConfig);
+  }
+
+  /** Services the proxy can see: exported to its namespace and admitted by its Sidecar egress hosts; one per hostname. */
+  visibleServices(proxy: Proxy, scope = this.sidecarScope(proxy)): readonly ServiceModel[] {
+    const byHost = new Map<string, ServiceModel>();
+    for (const s of this.services) {
+      if (!isExportedTo(s.exportTo, s.namespace, proxy.namespace)) continue;
+      if (!scope.egress.some((e) => egressAdmits(e, s.namespace, s.hostname))) continue;
+      const prev = byHost.get(s.hostname);
+      // Same host in several namespaces: prefer the proxy's own namespace, else the first.
+      if (!prev || (s.namespace === proxy.namespace && prev.namespace !== proxy.namespace)) byHost.set(s.hostname, s);
+    }
+    return [...byHost.values()];
+  }
+
+  /** VirtualServices attached to `gateway` (`mesh` or `ns/name`) that are visible from `namespace`. */
+  virtualServicesFor(gateway: string, namespace: string): readonly ResolvedVirtualService[] {
+    return this.config.virtualServices.filter(
+      (vs) => vs.gateways.includes(gateway) && (gateway !== 'mesh' || isExportedTo(vs.resource.spec.exportTo, vs.namespace, namespace)),
+    );
+  }
+
+  /** The first VirtualService for a host (exact host before wildcard), from a list already filtered by gateway. */
+  virtualServiceForHost(list: readonly ResolvedVirtualService[], host: string): ResolvedVirtualService | undefined {
+    return list.find((vs) => vs.hosts.includes(host)) ?? list.find((vs) => vs.hosts.some((h) => hostMatches(h, host)));
+  }
+
+  /** A VirtualService by namespace and name (delegate lookups). */
+  virtualService(namespace: string, name: string): ResolvedVirtualService | undefined {
+    return this.config.virtualServices.find((vs) => vs.namespace === namespace && vs.name === name);
+  }
+
+  /** The DestinationRule that applies to `service` for a proxy in `proxyNamespace`. */
+  destinationRule(service: ServiceModel, proxyNamespace: string): ResolvedDestinationRule | undefined {
+    return pickDestinationRule(this.config.destinationRules, service.hostname, proxyNamespace, service.namespace, this.meshConfig.rootNamespace);
+  }
+
+  /** Gateways whose selector matches a router proxy's labels. */
+  gatewaysFor(proxy: Proxy): readonly Gateway[] {
+    return this.config.gateways.filter((g) => g.spec.selector && Object.keys(g.spec.selector).length > 0 && labelsMatch(g.spec.selector, proxy.labels));
+  }
+
+  /** The service ports the proxy's workload serves: endpoints on its IPs, or (before endpoints exist) selector matches in its namespace. */
+  serviceInstances(proxy: Proxy): readonly ServiceInstance[] {
+    const out: ServiceInstance[] = [];
+    const seen = new Set<string>();
+    const ips = new Set(proxy.ipAddresses);
+    for (const s of this.services) {
+      if (s.registry === 'ServiceEntry' && s.meshExternal) continue;
+      for (const sp of s.ports) {
+        const eps = this.endpoints(s, sp.port).filter((e) => ips.has(e.address));
+        let target: number | undefined = eps[0]?.port;
+        if (target === undefined && s.namespace === proxy.namespace && s.selector && Object.keys(s.selector).length > 0 && labelsMatch(s.selector, proxy.labels)) {
+          target = typeof sp.targetPort === 'number' ? sp.targetPort : sp.targetPort === undefined ? sp.port : undefined;
+        }
+        if (target === undefined) continue;
+        const key = `${s.hostname}|${sp.port}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ service: s, servicePort: sp, targetPort: target });
+      }
+    }
+    return out;
+  }
+
+  /** PeerAuthentication mTLS mode for a workload (workload selector, then namespace, then root); PERMISSIVE by default. */
+  mtlsMode(namespace: string, labels: Readonly<Record<string, string>>, port?: number): 'STRICT' | 'PERMISSIVE' | 'DISABLE' {
+    const pas = this.config.peerAuthentications;
+    const pick = (ns: string, selectorWanted: boolean): PeerAuthentication | undefined =>
+      pas.find(
+        (p) =>
+          (p.metadata.namespace ?? 'default') === ns &&
+          (selectorWanted ? !!p.spec.selector?.matchLabels && labelsMatch(p.spec.selector.matchLabels, labels) : !p.spec.selector?.matchLabels),
+      );
+    for (const pa of [pick(namespace, true), pick(namespace, false), pick(this.meshConfig.rootNamespace, false)]) {
+      if (!pa) continue;
+      const portMode = port !== undefined ? pa.spec.portLevelMtls?.[String(port)]?.mode : undefined;
+      const mode = portMode && portMode !== 'UNSET' ? portMode : pa.spec.mtls?.mode;
+      if (mode && mode !== 'UNSET') return mode;
+    }
+    return 'PERMISSIVE';
+  }
+}
+
+function byKind<K extends MeshResource['kind']>(objects: readonly MeshResource[], kind: K): Array<Extract<MeshResource, { kind: K }>> {
+  return objects.filter((o): o is Extract<MeshResource, { kind: K }> => o.kind === kind);
+}
+
+/** Builds the snapshot from typed resources (any order). No I/O. */
+export function buildSnapshot(objects: readonly MeshResource[], meshConfig: MeshConfigInput = {}): MeshSnapshot {
+  const mesh = resolveMeshConfig(meshConfig);
+  const services: ServiceModel[] = [];
+  const endpoints = new Map<string, PortEndpoints>();
+  const pods = byKind(objects, 'Pod') as Pod[];
+  const podsByIp = new Map<string, Pod>();
+  for (const p of pods) if (p.status?.podIP) podsByIp.set(p.status.podIP, p);
+  const slices = byKind(objects, 'EndpointSlice') as EndpointSlice[];
+
+  for (const svc of byKind(objects, 'Service') as Service[]) {
+    const model = serviceFromKube(svc, mesh.domainSuffix);
+    const ns = svc.metadata.namespace ?? 'default';
+    const own = slices.filter((s) => (s.metadata.namespace ?? 'default') === ns && s.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name);
+    const eps = own.length > 0 ? endpointsFromSlices(svc, own, podsByIp) : endpointsFromPods(svc, pods);
+    services.push(model);
+    endpoints.set(`${model.namespace}/${model.hostname}`, eps);
+  }
+  const wes = byKind(objects, 'WorkloadEntry') as WorkloadEntry[];
+  for (const se of (byKind(objects, 'ServiceEntry') as ServiceEntry[]).sort(configOrder)) {
+    for (const model of servicesFromServiceEntry(se)) {
+      const key = `${model.namespace}/${model.hostname}`;
+      if (endpoints.has(key)) continue; // first ServiceEntry for a host in a namespace wins
+      services.push(model);
+      endpoints.set(key, endpointsFromServiceEntry(se, model.hostname, wes, pods));
+    }
+  }
+  services.sort((a, b) => (a.hostname === b.hostname ? (a.namespace < b.namespace ? -1 : 1) : a.hostname < b.hostname ? -1 : 1));
+
+  const config: ConfigIndex = {
+    virtualServices: (byKind(objects, 'VirtualService') as VirtualService[]).sort(configOrder).map((vs) => resolveVirtualService(vs, mesh.domainSuffix)),
+    destinationRules: (byKind(objects, 'DestinationRule') as DestinationRule[]).sort(configOrder).map((dr) => resolveDestinationRule(dr, mesh.domainSuffix)),
+    gateways: (byKind(objects, 'Gateway') as Gateway[]).sort(configOrder),
+    sidecars: (byKind(objects, 'Sidecar') as Sidecar[]).sort(configOrder),
+    peerAuthentications: (byKind(objects, 'PeerAuthentication') as PeerAuthentication[]).sort(configOrder),
+  };
+  const secrets = new Map<string, Secret>();
+  for (const s of byKind(objects, 'Secret') as Secret[]) secrets.set(`${s.metadata.namespace ?? 'default'}/${s.metadata.name}`, s);
+  return new MeshSnapshot(mesh, services, endpoints, config, secrets);
+}
+
