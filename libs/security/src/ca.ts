@@ -1,0 +1,136 @@
+// A small X.509 certificate authority (istiod's self-signed root, "istio-ca-secret" style): issues workload
+// certificates from CSRs and serving certificates for istiod's own TLS ports. ECDSA P-256 keys, SHA-256.
+import 'reflect-metadata'; // the x509 library's dependency injection (tsyringe) needs Reflect metadata
+import { webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const day = 24 * 3600 * 1000;
+
+export interface IssuedCertificate {
+  certPem: string;
+  keyPem: string;
+  /** The issuing chain up to and including the root, PEM. */
+  chainPem: string;
+}
+
+export interface IssueOptions {
+  dnsNames?: string[];
+  uris?: string[];
+  ips?: string[];
+  commonName?: string;
+  ttlMs?: number;
+  /** Key usage for a server and client certificate (default) or a CA. */
+  isCa?: boolean;
+}
+
+function pemKey(der: ArrayBuffer): string {
+  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').trimEnd();
+  return `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`;
+}
+
+async function generateKeys(): Promise<CryptoKeyPair> {
+  return (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+}
+
+function leafExtensions(opts: IssueOptions): x509.Extension[] {
+  const names: x509.JsonGeneralName[] = [
+    ...(opts.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
+    ...(opts.uris ?? []).map((value) => ({ type: 'url' as const, value })),
+    ...(opts.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
+  ];
+  const exts: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+  ];
+  // Istio marks the SAN critical when the subject is empty (workload certificates).
+  if (names.length > 0) exts.push(new x509.SubjectAlternativeNameExtension(names, !opts.commonName));
+  return exts;
+}
+
+export class CertificateAuthority {
+  readonly rootPem: string;
+  private readonly cert: x509.X509Certificate;
+  private readonly keys: CryptoKeyPair;
+
+  private constructor(cert: x509.X509Certificate, keys: CryptoKeyPair) {
+    this.cert = cert;
+    this.keys = keys;
+    this.rootPem = cert.toString('pem') + '\n';
+  }
+
+  /** A new self-signed root (O=<org>, valid 10 years by default). */
+  static async create(opts: { org?: string; ttlMs?: number } = {}): Promise<CertificateAuthority> {
+    const keys = await generateKeys();
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: randomSerial(),
+      name: `O=${opts.org ?? 'cluster.local'}`,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + (opts.ttlMs ?? 3650 * day)),
+      signingAlgorithm: alg,
+      keys,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      ],
+    });
+    return new CertificateAuthority(cert, keys);
+  }
+
+  /** Issues a certificate with a freshly generated key (for istiod's own serving certificates and tests). */
+  async issue(opts: IssueOptions): Promise<IssuedCertificate> {
+    const keys = await generateKeys();
+    const cert = await this.sign(keys.publicKey, opts);
+    const keyDer = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
+    return { certPem: cert, keyPem: pemKey(keyDer), chainPem: this.rootPem };
+  }
+
+  /** Signs a PEM PKCS#10 CSR. The identities in the certificate are `opts`' (the caller's verified ones), not the CSR's. */
+  async signCsr(csrPem: string, opts: IssueOptions): Promise<string> {
+    const csr = new x509.Pkcs10CertificateRequest(csrPem);
+    if (!(await csr.verify())) throw new Error('CSR signature does not verify');
+    return this.sign(await csr.publicKey.export(alg, ['verify']), opts);
+  }
+
+  private async sign(publicKey: CryptoKey, opts: IssueOptions): Promise<string> {
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: randomSerial(),
+      subject: opts.commonName ? `CN=${opts.commonName}` : '',
+      issuer: this.cert.subject,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + (opts.ttlMs ?? day)),
+      signingAlgorithm: alg,
+      publicKey,
+      signingKey: this.keys.privateKey,
+      extensions: [...leafExtensions(opts), await x509.AuthorityKeyIdentifierExtension.create(this.keys.publicKey)],
+    });
+    return cert.toString('pem') + '\n';
+  }
+}
+
+/** A PEM CSR and its private key, as pilot-agent sends to the CA. */
+export async function createCsr(opts: { uris?: string[]; dnsNames?: string[] }): Promise<{ csrPem: string; keyPem: string }> {
+  const keys = await generateKeys();
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: '',
+    keys,
+    signingAlgorithm: alg,
+    extensions: [
+      new x509.SubjectAlternativeNameExtension([
+        ...(opts.uris ?? []).map((value) => ({ type: 'url' as const, value })),
+        ...(opts.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
+      ]),
+    ],
+  });
+  return { csrPem: csr.toString('pem') + '\n', keyPem: pemKey(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)) };
+}
+
+function randomSerial(): string {
+  const b = webcrypto.getRandomValues(new Uint8Array(16));
+  b[0] = (b[0] ?? 0) & 0x7f; // positive
+  return Buffer.from(b).toString('hex');
+}
