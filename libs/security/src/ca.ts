@@ -4,7 +4,7 @@ import 'reflect-metadata'; // the x509 library's dependency injection (tsyringe)
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const day = 24 * 3600 * 1000;
@@ -31,8 +31,8 @@ function pemKey(der: ArrayBuffer): string {
   return `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`;
 }
 
-async function generateKeys(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+async function generateKeys(): Promise<webcrypto.CryptoKeyPair> {
+  return (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
 }
 
 function leafExtensions(opts: IssueOptions): x509.Extension[] {
@@ -54,9 +54,9 @@ function leafExtensions(opts: IssueOptions): x509.Extension[] {
 export class CertificateAuthority {
   readonly rootPem: string;
   private readonly cert: x509.X509Certificate;
-  private readonly keys: CryptoKeyPair;
+  private readonly keys: webcrypto.CryptoKeyPair;
 
-  private constructor(cert: x509.X509Certificate, keys: CryptoKeyPair) {
+  private constructor(cert: x509.X509Certificate, keys: webcrypto.CryptoKeyPair) {
     this.cert = cert;
     this.keys = keys;
     this.rootPem = cert.toString('pem') + '\n';
@@ -96,7 +96,7 @@ export class CertificateAuthority {
     return this.sign(await csr.publicKey.export(alg, ['verify']), opts);
   }
 
-  private async sign(publicKey: CryptoKey, opts: IssueOptions): Promise<string> {
+  private async sign(publicKey: webcrypto.CryptoKey, opts: IssueOptions): Promise<string> {
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: randomSerial(),
       subject: opts.commonName ? `CN=${opts.commonName}` : '',
