@@ -2,3 +2,4 @@
 export { golden, updateGolden } from './golden.ts';
 export { freePort, waitFor } from './ports.ts';
 export { appCommand, spawnApp, repoRoot } from './apps.ts';
+export { startKubeEnv, testenvBin, testenvCache, hasTestenvBins, type KubeEnv, type KubeEnvOptions } from './kube-env.ts';
