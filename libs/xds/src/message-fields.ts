@@ -1,0 +1,59 @@
+// Per-message lookups shared by both JSON directions, computed once per protobufjs Type.
+import protobuf from 'protobufjs';
+import { lowerCamel } from './well-known.ts';
+
+const byJsonName = new WeakMap<protobuf.Type, Map<string, protobuf.Field>>();
+
+/** Fields of a message by proto name, lowerCamelCase name and declared json_name. */
+export function fieldsByJsonName(type: protobuf.Type): Map<string, protobuf.Field> {
+  let map = byJsonName.get(type);
+  if (map === undefined) {
+    map = new Map();
+    for (const field of type.fieldsArray) {
+      field.resolve();
+      map.set(field.name, field);
+      const camel = lowerCamel(field.name);
+      if (!map.has(camel)) map.set(camel, field);
+      const jsonName: unknown = field.options?.['json_name'];
+      if (typeof jsonName === 'string' && !map.has(jsonName)) map.set(jsonName, field);
+    }
+    byJsonName.set(type, map);
+  }
+  return map;
+}
+
+/** The name protobufjs uses for a field given its proto name (protobufjs' bundled well-known types are camelCase). */
+export function wireName(type: protobuf.Type, protoName: string): string {
+  const field = fieldsByJsonName(type).get(protoName) ?? fieldsByJsonName(type).get(lowerCamel(protoName));
+  if (field === undefined) throw new Error(`${type.fullName} has no field ${protoName}`);
+  return field.name;
+}
+
+/** The proto (snake_case) name of a field, used for output. */
+export function protoName(field: protobuf.Field): string {
+  return field.name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+const specialJson = new Set([
+  '.google.protobuf.Any',
+  '.google.protobuf.Duration',
+  '.google.protobuf.Timestamp',
+  '.google.protobuf.FieldMask',
+  '.google.protobuf.Struct',
+  '.google.protobuf.ListValue',
+  '.google.protobuf.Value',
+  '.google.protobuf.DoubleValue',
+  '.google.protobuf.FloatValue',
+  '.google.protobuf.Int64Value',
+  '.google.protobuf.UInt64Value',
+  '.google.protobuf.Int32Value',
+  '.google.protobuf.UInt32Value',
+  '.google.protobuf.BoolValue',
+  '.google.protobuf.StringValue',
+  '.google.protobuf.BytesValue',
+]);
+
+/** True for the well-known types whose JSON form is not a plain object of their fields. */
+export function isWellKnownJsonType(type: protobuf.Type): boolean {
+  return specialJson.has(type.fullName);
+}
