@@ -101,7 +101,8 @@ export async function startXdsProxy(o: XdsProxyOptions): Promise<XdsProxy> {
       up?.cancel();
       if (err && err.code !== grpcStatus.OK) {
         log?.warn({ code: err.code, details: err.details }, 'xds stream closed with error');
-        down.destroy(Object.assign(new Error(err.details), { code: err.code, details: err.details }));
+        // grpc-js turns an 'error' event on a server stream into the call's final status
+        down.emit('error', Object.assign(new Error(err.details), { code: err.code, details: err.details }));
       } else {
         log?.info('xds stream closed');
         down.end();
