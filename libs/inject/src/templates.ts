@@ -1,0 +1,28 @@
+// The built-in injection templates by name, and how a pod picks them (annotation, defaults, aliases).
+import type { InjectConfig } from './defaults.ts';
+import { InjectionError } from './errors.ts';
+import { renderSidecar } from './sidecar-template.ts';
+import type { RenderedPod, TemplateData } from './template-data.ts';
+
+type Renderer = (d: TemplateData) => RenderedPod;
+
+const builtin: Record<string, Renderer> = {
+  sidecar: renderSidecar,
+};
+
+/** Template names for a pod: `inject.istio.io/templates` or the defaults, with aliases expanded. */
+export function templateNames(annotations: Record<string, string>, config: InjectConfig): string[] {
+  const a = annotations['inject.istio.io/templates'];
+  const requested = a !== undefined ? a.split(',').map((s) => s.trim()) : config.defaultTemplates;
+  return requested.flatMap((n) => config.aliases[n] ?? [n]);
+}
+
+/** Renders one named template. */
+export function renderTemplate(name: string, d: TemplateData, config: InjectConfig): RenderedPod {
+  void config;
+  const r = builtin[name];
+  if (!r) {
+    throw new InjectionError(`failed to run injection template: requested template "${name}" not found; have ${Object.keys(builtin).join(', ')}`);
+  }
+  return r(d);
+}
