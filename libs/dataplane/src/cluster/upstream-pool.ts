@@ -1,0 +1,172 @@
+// Keep-alive connection pools to one cluster's hosts: an http(s).Agent per transport choice for HTTP/1.1 and one
+// HTTP/2 session per host. Connections are counted for circuit breaking and /clusters.
+import http from 'node:http';
+import http2 from 'node:http2';
+import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { verifySans } from '../tls/san-verify.ts';
+import type { TlsClientConfig } from '../tls/tls-types.ts';
+import type { UpstreamHost } from '../lb/upstream-host.ts';
+import type { ClusterStats } from './cluster-stats.ts';
+
+/** Hooks the pool reports connection lifecycle to. */
+export interface PoolObserver {
+  readonly stats: ClusterStats;
+  hostByKey(key: string): UpstreamHost | undefined;
+}
+
+/** TLS options for node:tls from a compiled UpstreamTlsContext. */
+export function tlsConnectOptions(t: TlsClientConfig, alpn: string[], fallbackServername: string | undefined): tls.ConnectionOptions {
+  const opts: tls.ConnectionOptions = {
+    rejectUnauthorized: t.ca !== undefined,
+    ALPNProtocols: t.alpn.length ? [...t.alpn] : alpn,
+    checkServerIdentity: (_host, cert) => {
+      const reason = verifySans(cert, t.sanMatchers);
+      return reason === undefined ? undefined : new Error(reason);
+    },
+  };
+  if (t.ca !== undefined) opts.ca = t.ca;
+  if (t.cert !== undefined) opts.cert = t.cert;
+  if (t.key !== undefined) opts.key = t.key;
+  const sni = t.sni ?? fallbackServername;
+  if (sni !== undefined && net.isIP(sni) === 0) opts.servername = sni;
+  return opts;
+}
+
+function hostKeyOf(opts: { host?: string | null | undefined; port?: number | string | null | undefined; socketPath?: string | undefined }): string {
+  if (opts.socketPath) return opts.socketPath;
+  const h = opts.host ?? '';
+  return h.includes(':') ? `[${h}]:${opts.port}` : `${h}:${opts.port}`;
+}
+
+function trackConnection(observer: PoolObserver, key: string, sock: Duplex): void {
+  const host = observer.hostByKey(key);
+  observer.stats.cxTotal.inc();
+  observer.stats.cxActive.inc();
+  if (host) host.activeConnections++;
+  sock.once('close', () => {
+    observer.stats.cxActive.dec();
+    if (host) host.activeConnections--;
+  });
+}
+
+/** HTTP/1.1 agent that counts its connections. */
+class CountingAgent extends http.Agent {
+  private readonly observer: PoolObserver;
+  constructor(opts: http.AgentOptions, observer: PoolObserver) {
+    super(opts);
+    this.observer = observer;
+  }
+  retired = false;
+  // Node's typings say void, but the agent destroys the socket when this returns false.
+  override keepSocketAlive(socket: Duplex): void {
+    const keep = !this.retired && (super.keepSocketAlive(socket) as unknown as boolean);
+    return keep as unknown as void;
+  }
+  override createConnection(options: http.ClientRequestArgs, cb?: (err: Error | null, s: Duplex) => void): Duplex | null | undefined {
+    const s = super.createConnection(options, cb);
+    if (s) trackConnection(this.observer, hostKeyOf(options), s);
+    return s;
+  }
+}
+
+/** HTTPS agent that counts its connections. */
+class CountingTlsAgent extends https.Agent {
+  private readonly observer: PoolObserver;
+  constructor(opts: https.AgentOptions, observer: PoolObserver) {
+    super(opts);
+    this.observer = observer;
+  }
+  retired = false;
+  // Node's typings say void, but the agent destroys the socket when this returns false.
+  override keepSocketAlive(socket: Duplex): void {
+    const keep = !this.retired && (super.keepSocketAlive(socket) as unknown as boolean);
+    return keep as unknown as void;
+  }
+  override createConnection(options: http.ClientRequestArgs, cb?: (err: Error | null, s: Duplex) => void): Duplex | null | undefined {
+    const s = super.createConnection(options, cb);
+    if (s) trackConnection(this.observer, hostKeyOf(options), s);
+    return s;
+  }
+}
+
+/** The pools of one cluster; kept across config updates while the cluster's settings are unchanged. */
+export class UpstreamPool {
+  private readonly observer: PoolObserver;
+  private readonly maxConnections: number;
+  private readonly agents = new Map<TlsClientConfig | undefined, http.Agent>();
+  private readonly sessions = new Map<string, http2.ClientHttp2Session>();
+  private closed = false;
+
+  constructor(observer: PoolObserver, maxConnections: number) {
+    this.observer = observer;
+    this.maxConnections = maxConnections;
+  }
+
+  /** The HTTP/1.1 agent for a transport choice. */
+  agent(t: TlsClientConfig | undefined): http.Agent {
+    let a = this.agents.get(t);
+    if (!a) {
+      const base: http.AgentOptions = { keepAlive: true, maxSockets: this.maxConnections, maxTotalSockets: this.maxConnections, scheduling: 'lifo' };
+      a = t ? new CountingTlsAgent({ ...base, ...tlsConnectOptions(t, ['http/1.1'], undefined) }, this.observer) : new CountingAgent(base, this.observer);
+      this.agents.set(t, a);
+    }
+    return a;
+  }
+
+  /** An HTTP/2 session to `host`, connecting when there is none usable. */
+  session(host: UpstreamHost, t: TlsClientConfig | undefined, connectTimeoutMs: number): http2.ClientHttp2Session {
+    const existing = this.sessions.get(host.key);
+    if (existing && !existing.closed && !existing.destroyed) return existing;
+    const spec = host.spec;
+    const authority = t ? `https://${host.key}` : `http://${host.key}`;
+    const opts: http2.SecureClientSessionOptions = { peerMaxConcurrentStreams: 1000 };
+    if (spec.pipe !== undefined) {
+      const pipe = spec.pipe;
+      opts.createConnection = () => (t ? tls.connect({ path: pipe, ...tlsConnectOptions(t, ['h2'], undefined) }) : net.connect(pipe));
+    } else if (t) {
+      Object.assign(opts, tlsConnectOptions(t, ['h2'], undefined));
+    }
+    const session = http2.connect(authority, opts);
+    this.observer.stats.cxTotal.inc();
+    this.observer.stats.cxActive.inc();
+    host.activeConnections++;
+    const timer = setTimeout(() => {
+      if (!session.connecting) return;
+      this.observer.stats.cxConnectTimeout.inc();
+      session.destroy(Object.assign(new Error('upstream connect timeout'), { code: 'ETIMEDOUT' }));
+    }, connectTimeoutMs);
+    timer.unref();
+    session.once('connect', () => clearTimeout(timer));
+    session.on('error', () => {
+      // Stream-level callers see the failure through their own stream's error.
+    });
+    session.once('close', () => {
+      clearTimeout(timer);
+      this.observer.stats.cxActive.dec();
+      host.activeConnections--;
+      if (this.sessions.get(host.key) === session) this.sessions.delete(host.key);
+    });
+    session.once('goaway', () => {
+      if (this.sessions.get(host.key) === session) this.sessions.delete(host.key);
+    });
+    if (!this.closed) this.sessions.set(host.key, session);
+    session.unref();
+    return session;
+  }
+
+  /** Closes idle connections; in-flight requests on them finish first. */
+  close(): void {
+    this.closed = true;
+    for (const a of this.agents.values()) {
+      // Idle sockets go now; busy ones close when their request ends (keepSocketAlive says no).
+      (a as CountingAgent).retired = true;
+      for (const list of Object.values(a.freeSockets)) for (const s of list ?? []) s.destroy();
+    }
+    for (const s of this.sessions.values()) s.close();
+    this.agents.clear();
+    this.sessions.clear();
+  }
+}
