@@ -29,22 +29,27 @@ beforeAll(async () => {
   app = createHttpServer((req, res) => {
     if (req.url === '/healthz') {
       res.statusCode = appHealthy ? 200 : 503;
-      return res.end(appHealthy ? 'fine' : 'sick');
+      res.end(appHealthy ? 'fine' : 'sick');
+    } else if (req.url === '/app-metrics') {
+      res.end('# TYPE app_orders_total counter\napp_orders_total 7\n# EOF\n');
+    } else {
+      res.statusCode = 404;
+      res.end();
     }
-    if (req.url === '/app-metrics') return res.end('# TYPE app_orders_total counter\napp_orders_total 7\n# EOF\n');
-    res.statusCode = 404;
-    res.end();
   });
   appPort = await listen(app);
   tcp = createTcpServer((s) => s.end());
   tcpPort = await listen(tcp);
   admin = createHttpServer((req, res) => {
-    if (req.url?.startsWith('/stats/prometheus')) return res.end('# TYPE envoy_server_live gauge\nenvoy_server_live{} 1\n');
-    if (req.url?.startsWith('/stats')) {
-      return res.end(`server.state: ${proxyReady ? 0 : 2}\nlistener_manager.workers_started: 1\ncluster_manager.cds.update_success: 1\nlistener_manager.lds.update_success: ${proxyReady ? 1 : 0}\n`);
+    if (req.url?.startsWith('/stats/prometheus')) {
+      res.end('# TYPE envoy_server_live gauge\nenvoy_server_live{} 1\n');
+    } else if (req.url?.startsWith('/stats')) {
+      const ready = proxyReady ? 1 : 0;
+      res.end(`server.state: ${proxyReady ? 0 : 2}\nlistener_manager.workers_started: 1\ncluster_manager.cds.update_success: 1\nlistener_manager.lds.update_success: ${ready}\n`);
+    } else {
+      res.statusCode = 404;
+      res.end();
     }
-    res.statusCode = 404;
-    res.end();
   });
   adminPort = await listen(admin);
   grpc = new GrpcServer();

@@ -49,6 +49,8 @@ export interface XdsProxyOptions {
   upstreamCredentials?: ChannelCredentials;
   /** Adds per-call metadata upstream, e.g. `authorization: Bearer <token>` for 15012. */
   upstreamMetadata?: () => Metadata | Promise<Metadata>;
+  /** Extra gRPC channel options for the upstream connection (e.g. TLS target name override). */
+  upstreamChannelOptions?: Record<string, string | number>;
   logger?: Logger;
 }
 
@@ -79,6 +81,7 @@ export async function startXdsProxy(o: XdsProxyOptions): Promise<XdsProxy> {
   const upstream = new Client(o.discoveryAddress, o.upstreamCredentials ?? grpcCredentials.createInsecure(), {
     'grpc.keepalive_time_ms': 30_000,
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    ...(o.upstreamChannelOptions ?? {}),
   });
   let active = 0;
   let connected = false;
