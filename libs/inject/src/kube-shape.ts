@@ -81,6 +81,7 @@ export function objectAtPath(root: JsonObject, path: string[], create: boolean):
 
 /** Gives a decoded workload the exact shape Go would print for it (edits in place). */
 export function shapeWorkload(obj: JsonObject, shape: KindShape): void {
+  dropNullTimestamps(obj);
   if (!isObj(obj['metadata'])) obj['metadata'] = {};
   const spec = objectAtPath(obj, ['spec'], true) as JsonObject;
   for (const f of shape.omitZero) if (spec[f] === 0 || spec[f] === false) delete spec[f];
@@ -131,4 +132,15 @@ function shapeResources(r: JsonValue | undefined): JsonObject {
     } else if (v !== null) out[k] = v;
   }
   return out;
+}
+
+// metadata.creationTimestamp is `omitzero` in current Kubernetes types: a null one disappears.
+function dropNullTimestamps(v: JsonValue): void {
+  if (Array.isArray(v)) {
+    v.forEach(dropNullTimestamps);
+    return;
+  }
+  if (!isObj(v)) return;
+  if (v['creationTimestamp'] === null) delete v['creationTimestamp'];
+  for (const x of Object.values(v)) dropNullTimestamps(x);
 }
