@@ -6,3 +6,5 @@ export { kubeInject, splitYamlDocuments, type KubeInjectResult } from './kube-in
 export { injectRequired, selectorMatches } from './selection.ts';
 export { toGoYaml, type JsonObject, type JsonValue } from './go-yaml.ts';
 export { applySetFlags, applyOperatorOverlay, loadInjectConfig } from './settings.ts';
+export { handleAdmissionReview, parseInjectEnvs, type AdmissionOptions } from './admission.ts';
+export { createPatch, applyPatch, type PatchOp } from './json-patch.ts';
