@@ -22,17 +22,23 @@ export async function runProbe(opts: ProbeOptions, log: Logger): Promise<ProbeRe
   const listenHost = opts.ipv6 ? '::1' : '127.0.0.1';
   const target = opts.ipv6 ? '::6' : '127.0.0.6';
   const clientPorts = new Set<number>();
+  const acceptedPorts = new Map<number, number>();
+  let succeed: (result: ProbeResult) => void = () => undefined;
   const servers: net.Server[] = [];
   const sockets = new Set<net.Socket>();
   let timer: NodeJS.Timeout | undefined;
   let interval: NodeJS.Timeout | undefined;
   const done = new Promise<ProbeResult>((resolve) => {
+    succeed = resolve;
     for (const port of opts.listenPorts) {
       const server = net.createServer((conn) => {
-        // Only our own probe connections count: the client port identifies them (NAT keeps it).
-        const matched = conn.remotePort !== undefined && clientPorts.has(conn.remotePort);
+        // Only our own probe connections count: the client port identifies them (NAT keeps it). The accept may be
+        // seen before or after the client's connect event, so both sides check.
+        const remotePort = conn.remotePort;
         conn.destroy();
-        if (matched) resolve({ ok: true, port });
+        if (remotePort === undefined) return;
+        if (clientPorts.has(remotePort)) resolve({ ok: true, port });
+        else acceptedPorts.set(remotePort, port);
       });
       server.on('error', (err) => log.warn('validation listener failed', { port, error: err.message }));
       server.listen({ host: listenHost, port, exclusive: true });
@@ -51,7 +57,11 @@ export async function runProbe(opts: ProbeOptions, log: Logger): Promise<ProbeRe
     const socket = net.connect({ host: target, port: opts.probePort, localAddress: listenHost });
     sockets.add(socket);
     socket.on('connect', () => {
-      if (socket.localPort) clientPorts.add(socket.localPort);
+      const local = socket.localPort;
+      if (local === undefined) return;
+      clientPorts.add(local);
+      const listener = acceptedPorts.get(local);
+      if (listener !== undefined) succeed({ ok: true, port: listener });
     });
     // The listener resets us; errors on the probe client are expected.
     socket.on('error', () => undefined);
