@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import YAML from 'yaml';
 import { parseProtoText } from './proto-text.ts';
 
 /** TLS settings as ProxyConfig carries them (ClientTLSSettings, camelCase). */
@@ -94,7 +94,7 @@ export function parseProxyConfig(text: string, source = 'PROXY_CONFIG'): Record<
   if (trimmed === '') return {};
   let yamlError: unknown;
   try {
-    const parsed: unknown = parseYaml(trimmed);
+    const parsed: unknown = YAML.parse(trimmed);
     if (isPlainObject(parsed)) return parsed;
     if (parsed === null) return {};
     yamlError = new Error('not a mapping');
