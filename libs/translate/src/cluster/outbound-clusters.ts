@@ -1,0 +1,93 @@
+// Outbound clusters: `outbound|<port>|<subset>|<host>` for every visible service port and DestinationRule subset,
+// plus their ClusterLoadAssignments (EDS) — DNS clusters carry their endpoints inline.
+import type { DestinationRule } from '@mesh/api';
+import { isHttp2, type ServiceModel, type ServicePortModel } from '@mesh/model';
+import type { EnvoyJson } from '@mesh/xds';
+import type { ProxyContext } from '../context.ts';
+import { buildLoadAssignment } from '../endpoint/load-assignment.ts';
+import { toDuration } from '../util/duration.ts';
+import { adsConfigSource } from '../util/envoy.ts';
+import { outboundClusterName } from '../util/names.ts';
+import { applyClusterTls, serviceSans } from './cluster-tls.ts';
+import { applyConnectionPool, applyLoadBalancer, applyOutlierDetection, mergeTrafficPolicy } from './traffic-policy.ts';
+
+export interface ClustersAndEndpoints {
+  readonly clusters: EnvoyJson[];
+  readonly endpoints: EnvoyJson[];
+}
+
+function clusterType(service: ServiceModel): string {
+  switch (service.resolution) {
+    case 'DNSLB':
+      return 'STRICT_DNS';
+    case 'DNSRoundRobinLB':
+      return 'LOGICAL_DNS';
+    case 'Passthrough':
+      return 'ORIGINAL_DST';
+    default:
+      return 'EDS';
+  }
+}
+
+function buildOne(ctx: ProxyContext, service: ServiceModel, port: ServicePortModel, subset: string, dr: DestinationRule | undefined, out: { clusters: EnvoyJson[]; endpoints: EnvoyJson[] }): void {
+  const name = outboundClusterName(port.port, subset, service.hostname);
+  const subsetSpec = subset ? dr?.spec.subsets?.find((s) => s.name === subset) : undefined;
+  const policy = mergeTrafficPolicy(dr?.spec.trafficPolicy, subsetSpec?.trafficPolicy, port.port);
+  const type = clusterType(service);
+  const mesh = ctx.snapshot.meshConfig;
+  const cluster: EnvoyJson = { name, type, connect_timeout: toDuration(mesh.connectTimeout) };
+  if (type === 'EDS') cluster['eds_cluster_config'] = { eds_config: adsConfigSource(), service_name: name };
+  applyLoadBalancer(cluster, policy.loadBalancer);
+  if (cluster['type'] === 'ORIGINAL_DST') cluster['lb_policy'] = 'CLUSTER_PROVIDED';
+  const http2 = isHttp2(port.protocol);
+  applyConnectionPool(cluster, policy.connectionPool, http2);
+  applyOutlierDetection(cluster, policy.outlierDetection);
+  const endpoints = ctx.snapshot.endpoints(service, port.port);
+  const localityLb = policy.loadBalancer?.localityLbSetting;
+  const failover =
+    policy.outlierDetection && mesh.localityLbSetting.enabled && localityLb?.enabled !== false && ctx.proxy.locality.region ? ctx.proxy.locality : undefined;
+  if (failover) {
+    const common = (cluster['common_lb_config'] as EnvoyJson | undefined) ?? {};
+    common['locality_weighted_lb_config'] = {};
+    cluster['common_lb_config'] = common;
+  }
+  const assignment = buildLoadAssignment(name, endpoints, {
+    ...(subsetSpec?.labels ? { subsetLabels: subsetSpec.labels } : {}),
+    ...(failover ? { failoverFrom: failover } : {}),
+  });
+  if (type === 'STRICT_DNS' || type === 'LOGICAL_DNS') {
+    cluster['load_assignment'] = assignment;
+    cluster['dns_refresh_rate'] = toDuration(mesh.dnsRefreshRate);
+    cluster['respect_dns_ttl'] = true;
+    cluster['dns_lookup_family'] = 'V4_ONLY';
+  } else if (type === 'EDS' && cluster['type'] === 'EDS') {
+    out.endpoints.push(assignment);
+  }
+  cluster['metadata'] = {
+    filter_metadata: {
+      istio: {
+        ...(dr ? { config: `/apis/networking.istio.io/v1/namespaces/${dr.metadata.namespace ?? 'default'}/destination-rule/${dr.metadata.name}` } : {}),
+        ...(subset ? { subset } : {}),
+        services: [{ host: service.hostname, name: service.name, namespace: service.namespace }],
+        default_original_port: port.port,
+      },
+    },
+  };
+  const sans = serviceSans(service, endpoints.map((e) => e.serviceAccount), mesh.trustDomain);
+  applyClusterTls(cluster, { tls: policy.tls, autoMtls: mesh.enableAutoMtls, port: port.port, subset, service, sans, http2 });
+  out.clusters.push(cluster);
+}
+
+/** All outbound clusters (and EDS assignments) for the services the proxy sees. */
+export function buildOutboundClusters(ctx: ProxyContext): ClustersAndEndpoints {
+  const out = { clusters: [] as EnvoyJson[], endpoints: [] as EnvoyJson[] };
+  for (const service of ctx.services) {
+    const dr = ctx.snapshot.destinationRule(service, ctx.proxy.namespace)?.resource;
+    for (const port of service.ports) {
+      if (port.protocol === 'UDP') continue;
+      buildOne(ctx, service, port, '', dr, out);
+      for (const subset of dr?.spec.subsets ?? []) buildOne(ctx, service, port, subset.name, dr, out);
+    }
+  }
+  return out;
+}
