@@ -4,3 +4,41 @@ export * from './snapshot.ts';
 export { CodecError, checkJson, decode, encode, normalize, packAny, unpackAny } from './codec.ts';
 export type { EncodeOptions, PackedAny } from './codec.ts';
 export { findMessage, lookupMessage, protoLoadMillis, protoRoot } from './protos.ts';
+export { AdsServer } from './ads-server.ts';
+export type { AdsServerOptions } from './ads-server.ts';
+export { StaticProvider } from './static-provider.ts';
+export { silentLogger } from './ads-types.ts';
+export type {
+  AdsAckEvent,
+  AdsConnectionInfo,
+  AdsConnectionStatus,
+  AdsMode,
+  AdsNackEvent,
+  AdsProvider,
+  AdsResponseEvent,
+  AdsServerEvents,
+  AdsTypeStatus,
+  GeneratedResources,
+  NackRecord,
+  PushFilter,
+  XdsLogger,
+} from './ads-types.ts';
+export { adsServiceDefinition } from './ads-service.ts';
+export {
+  decodeDeltaRequest,
+  decodeDeltaResponse,
+  decodeDiscoveryRequest,
+  decodeDiscoveryResponse,
+  encodeDeltaRequest,
+  encodeDeltaResponse,
+  encodeDiscoveryRequest,
+  encodeDiscoveryResponse,
+} from './discovery-wire.ts';
+export type {
+  DeltaDiscoveryRequest,
+  DeltaDiscoveryResponse,
+  DeltaResource,
+  DiscoveryRequest,
+  DiscoveryResponse,
+  RpcStatus,
+} from './discovery-wire.ts';

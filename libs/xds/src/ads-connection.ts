@@ -1,0 +1,206 @@
+// One ADS stream's state: node, per-type subscriptions, what was sent/acked/rejected, and a serial work queue so
+// that responses to requests and pushes never interleave on the stream.
+import type { EventEmitter } from 'node:events';
+import type {
+  AdsConnectionInfo,
+  AdsConnectionStatus,
+  AdsMode,
+  AdsProvider,
+  AdsServerEvents,
+  AdsTypeStatus,
+  NackRecord,
+  XdsLogger,
+} from './ads-types.ts';
+import { encodeResource, type EncodedResource } from './resource-encoding.ts';
+import type { EnvoyJson } from './snapshot.ts';
+import { pushOrder, shortTypeName, TypeUrl } from './type-urls.ts';
+
+/** What the connections share with their server. */
+export interface AdsServerContext {
+  readonly provider: AdsProvider;
+  readonly logger: XdsLogger;
+  readonly events: EventEmitter<AdsServerEvents>;
+  /** The current push version ("<RFC 3339>/<counter>"). */
+  version(): string;
+  /** control_plane.identifier for responses. */
+  readonly controlPlaneId: string | undefined;
+}
+
+/** Types whose empty subscription means "everything" (xDS root types). */
+export const wildcardTypes: ReadonlySet<string> = new Set([TypeUrl.Cluster, TypeUrl.Listener]);
+
+/** Mutable per-type state of one stream. */
+export class TypeState {
+  readonly typeUrl: string;
+  wildcard = false;
+  readonly names = new Set<string>();
+  /** Resource name → version the proxy holds from us ('' = told it does not exist). */
+  sent = new Map<string, string>();
+  sentVersion: string | undefined;
+  sentNonce: string | undefined;
+  sentAt: Date | undefined;
+  ackedVersion: string | undefined;
+  ackedNonce: string | undefined;
+  lastNack: NackRecord | undefined;
+
+  constructor(typeUrl: string) {
+    this.typeUrl = typeUrl;
+  }
+
+  /** True when the proxy wants anything of this type. */
+  get active(): boolean {
+    return this.wildcard || this.names.size > 0;
+  }
+
+  status(): AdsTypeStatus {
+    let resourceCount = 0;
+    for (const version of this.sent.values()) if (version !== '') resourceCount++;
+    return {
+      typeUrl: this.typeUrl,
+      wildcard: this.wildcard,
+      names: [...this.names].sort(),
+      sentVersion: this.sentVersion,
+      sentNonce: this.sentNonce,
+      sentAt: this.sentAt,
+      ackedVersion: this.ackedVersion,
+      ackedNonce: this.ackedNonce,
+      lastNack: this.lastNack,
+      resourceCount,
+    };
+  }
+}
+
+let connectionCounter = 0;
+
+/** Resources as generated and encoded for one response. */
+export type EncodedSet = Map<string, EncodedResource>;
+
+/** The state and work queue of one ADS stream; the SotW and Delta handlers drive it. */
+export class AdsConnection implements AdsConnectionInfo {
+  readonly mode: AdsMode;
+  readonly peer: string;
+  readonly connectedAt = new Date();
+  readonly context: AdsServerContext;
+  readonly types = new Map<string, TypeState>();
+  node: EnvoyJson | undefined;
+  private readonly counter = ++connectionCounter;
+  private queue: Promise<void> = Promise.resolve();
+  private pendingPush: Set<string> | undefined;
+  closed = false;
+  /** Ends the underlying stream (set by the server). */
+  cancel: (() => void) | undefined;
+
+  constructor(context: AdsServerContext, mode: AdsMode, peer: string) {
+    this.context = context;
+    this.mode = mode;
+    this.peer = peer;
+  }
+
+  get nodeId(): string {
+    const id = this.node?.['id'];
+    return typeof id === 'string' ? id : '';
+  }
+
+  get id(): string {
+    return `${this.nodeId === '' ? 'unknown' : this.nodeId}-${this.counter}`;
+  }
+
+  /** A frozen view for providers and events. */
+  info(): AdsConnectionInfo {
+    return { id: this.id, mode: this.mode, peer: this.peer, node: this.node, nodeId: this.nodeId };
+  }
+
+  status(): AdsConnectionStatus {
+    const types = [...this.types.values()].sort((a, b) => typeRank(a.typeUrl) - typeRank(b.typeUrl)).map((t) => t.status());
+    return { ...this.info(), connectedAt: this.connectedAt, types };
+  }
+
+  typeState(typeUrl: string): TypeState {
+    let state = this.types.get(typeUrl);
+    if (state === undefined) {
+      state = new TypeState(typeUrl);
+      this.types.set(typeUrl, state);
+    }
+    return state;
+  }
+
+  /** Runs work after everything queued before it; errors are logged, never thrown into the stream. */
+  enqueue(work: () => Promise<void> | void): void {
+    this.queue = this.queue
+      .then(() => (this.closed ? undefined : work()))
+      .catch((err: unknown) => this.context.logger.error({ conn: this.id, err }, 'ads: work failed'));
+  }
+
+  /** Queues a push of these types (merged with a push that has not started yet). */
+  schedulePush(types: ReadonlySet<string> | undefined, run: (types: string[]) => Promise<void>): void {
+    const wanted = types ?? new Set(this.types.keys());
+    if (this.pendingPush !== undefined) {
+      for (const t of wanted) this.pendingPush.add(t);
+      return;
+    }
+    this.pendingPush = new Set(wanted);
+    this.enqueue(async () => {
+      const pending = this.pendingPush ?? new Set<string>();
+      this.pendingPush = undefined;
+      const ordered = [...pending].filter((t) => this.types.get(t)?.active === true).sort((a, b) => typeRank(a) - typeRank(b));
+      await run(ordered);
+    });
+  }
+
+  /** Asks the provider and encodes the result; undefined when generation failed (logged). */
+  async generate(state: TypeState): Promise<EncodedSet | undefined> {
+    const names = state.wildcard ? [] : [...state.names];
+    let generated: ReadonlyMap<string, EnvoyJson>;
+    try {
+      generated = await this.context.provider.generate(this.info(), state.typeUrl, names);
+    } catch (err) {
+      this.context.logger.error({ conn: this.id, type: shortType(state.typeUrl), err }, 'ads: generate failed');
+      return undefined;
+    }
+    const encoded: EncodedSet = new Map();
+    for (const [name, resource] of generated ?? new Map<string, EnvoyJson>()) {
+      if (!state.wildcard && !state.names.has(name)) continue;
+      try {
+        encoded.set(name, encodeResource(state.typeUrl, resource));
+      } catch (err) {
+        this.context.logger.error({ conn: this.id, type: shortType(state.typeUrl), resource: name, err: String(err) }, 'ads: resource does not encode; skipped');
+      }
+    }
+    return encoded;
+  }
+
+  /** Records an ACK or NACK and emits the event. */
+  recordAck(state: TypeState, nonce: string, version: string, error: { code: number; message: string } | undefined): void {
+    const connection = this.info();
+    if (error === undefined) {
+      state.ackedNonce = nonce;
+      state.ackedVersion = version;
+      this.context.logger.debug({ conn: this.id, type: shortType(state.typeUrl), version, nonce }, 'ads: ACK');
+      this.context.events.emit('ack', { connection, typeUrl: state.typeUrl, version, nonce });
+      return;
+    }
+    state.lastNack = { nonce, version, message: error.message, code: error.code, at: new Date() };
+    this.context.logger.warn({ conn: this.id, type: shortType(state.typeUrl), version, nonce, error: error.message }, 'ads: NACK');
+    this.context.events.emit('nack', { connection, typeUrl: state.typeUrl, version, nonce, message: error.message, code: error.code });
+  }
+
+  /** Records a sent response and emits the event. */
+  recordSent(state: TypeState, version: string, nonce: string, resources: number, removed: number): void {
+    state.sentVersion = version;
+    state.sentNonce = nonce;
+    state.sentAt = new Date();
+    this.context.logger.debug({ conn: this.id, type: shortType(state.typeUrl), version, nonce, resources, removed }, 'ads: push');
+    this.context.events.emit('response', { connection: this.info(), typeUrl: state.typeUrl, version, nonce, resources, removed });
+  }
+}
+
+/** CDS, EDS, LDS, RDS, SDS first (push order), then any other type. */
+export function typeRank(typeUrl: string): number {
+  const index = pushOrder.indexOf(typeUrl);
+  return index < 0 ? pushOrder.length : index;
+}
+
+/** CDS/EDS/... for logs; the type URL for others. */
+export function shortType(typeUrl: string): string {
+  return shortTypeName[typeUrl] ?? typeUrl;
+}

@@ -1,0 +1,95 @@
+// State-of-the-world ADS (StreamAggregatedResources): request classification (new request, ACK, NACK, stale
+// nonce), subscription tracking and change-only pushes. CDS and LDS responses always carry the full set.
+import { randomUUID } from 'node:crypto';
+import { AdsConnection, shortType, wildcardTypes, type TypeState } from './ads-connection.ts';
+import type { AdsServerStream } from './ads-service.ts';
+import { encodeDiscoveryResponse, type DiscoveryRequest } from './discovery-wire.ts';
+
+/** Drives one SotW stream. */
+export class SotwStream {
+  readonly conn: AdsConnection;
+  private readonly call: AdsServerStream;
+
+  constructor(conn: AdsConnection, call: AdsServerStream) {
+    this.conn = conn;
+    this.call = call;
+  }
+
+  /** Handles one decoded request (called in stream order). */
+  onRequest(request: DiscoveryRequest): void {
+    const conn = this.conn;
+    if (conn.node === undefined && request.node !== undefined) conn.node = request.node;
+    if (request.type_url === '') {
+      conn.context.logger.warn({ conn: conn.id }, 'ads: request without type_url ignored');
+      return;
+    }
+    const state = conn.typeState(request.type_url);
+    const nonce = request.response_nonce;
+    if (nonce !== '' && nonce !== state.sentNonce) {
+      conn.context.logger.debug({ conn: conn.id, type: shortType(state.typeUrl), nonce, expected: state.sentNonce }, 'ads: stale nonce ignored');
+      return;
+    }
+    const gained = this.updateSubscription(state, request.resource_names);
+    if (nonce === '') {
+      // First request for the type on this stream (or a client restarting it): always answer.
+      conn.enqueue(() => this.respond(state, true));
+      return;
+    }
+    conn.recordAck(state, nonce, state.sentVersion ?? '', request.error_detail);
+    if (request.error_detail === undefined && gained) conn.enqueue(() => this.respond(state, true));
+  }
+
+  /** Applies resource_names; true when names were added (which needs a response). */
+  private updateSubscription(state: TypeState, names: readonly string[]): boolean {
+    if (wildcardTypes.has(state.typeUrl) && (names.length === 0 || names.includes('*'))) {
+      const gained = !state.wildcard;
+      state.wildcard = true;
+      state.names.clear();
+      return gained;
+    }
+    state.wildcard = false;
+    let gained = false;
+    const wanted = new Set(names);
+    for (const name of wanted) if (!state.names.has(name)) gained = true;
+    for (const name of [...state.names]) {
+      if (!wanted.has(name)) {
+        state.names.delete(name);
+        state.sent.delete(name);
+      }
+    }
+    for (const name of wanted) state.names.add(name);
+    return gained;
+  }
+
+  /** Pushes the given types if their resources changed (called from the connection's queue). */
+  async push(types: readonly string[]): Promise<void> {
+    for (const typeUrl of types) {
+      const state = this.conn.types.get(typeUrl);
+      if (state !== undefined) await this.respond(state, false);
+    }
+  }
+
+  /** Generates and sends a response; without `force`, only when something changed since the last one. */
+  private async respond(state: TypeState, force: boolean): Promise<void> {
+    const conn = this.conn;
+    if (!state.active && !force) return;
+    const encoded = state.active ? await conn.generate(state) : new Map();
+    if (encoded === undefined) return; // generation failed: keep what the proxy has
+    let changed = encoded.size !== state.sent.size;
+    for (const [name, resource] of encoded) if (state.sent.get(name) !== resource.version) changed = true;
+    if (!changed && !force) return;
+    const version = conn.context.version();
+    const nonce = `${version}${randomUUID()}`;
+    const response = {
+      version_info: version,
+      type_url: state.typeUrl,
+      nonce,
+      resources: [...encoded.values()].map((r) => ({ type_url: state.typeUrl, value: r.bytes })),
+      ...(conn.context.controlPlaneId === undefined ? {} : { control_plane: { identifier: conn.context.controlPlaneId } }),
+    };
+    if (conn.closed) return;
+    this.call.write(encodeDiscoveryResponse(response));
+    state.sent = new Map([...encoded].map(([name, r]) => [name, r.version]));
+    conn.recordSent(state, version, nonce, encoded.size, 0);
+  }
+}
