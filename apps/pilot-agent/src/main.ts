@@ -61,19 +61,8 @@ program
     }
   });
 
-program
-  .command('istio-iptables')
-  .description('set up iptables traffic capture (same flags as istio-iptables)')
-  .allowUnknownOption()
-  .helpOption(false)
-  .argument('[args...]')
-  .action(async (args: string[]) => {
-    try {
-      process.exitCode = await runIptables(args);
-    } catch (err) {
-      fail(err);
-    }
-  });
+// Listed for help only: the arguments are handed to @mesh/iptables before commander sees them.
+program.command('istio-iptables').description('set up iptables traffic capture (same flags as istio-iptables)');
 
 program
   .command('request')
@@ -112,4 +101,12 @@ program
     process.stdout.write(o.short ? `${AGENT_VERSION}\n` : `version.BuildInfo{Version:"${AGENT_VERSION}", Component:"pilot-agent"}\n`);
   });
 
-await program.parseAsync(process.argv);
+if (process.argv[2] === 'istio-iptables') {
+  try {
+    process.exitCode = await runIptables(process.argv.slice(3));
+  } catch (err) {
+    fail(err);
+  }
+} else {
+  await program.parseAsync(process.argv);
+}
