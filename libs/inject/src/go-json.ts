@@ -2,6 +2,7 @@
 // `resources` always present. Used for annotations that embed containers (proxy.istio.io/overrides).
 import type { JsonObject, JsonValue } from './go-yaml.ts';
 import { isObj } from './json-util.ts';
+import { canonicalQuantity } from './quantity.ts';
 
 const orders: Record<string, string[]> = {
   container: ['name', 'image', 'command', 'args', 'workingDir', 'ports', 'envFrom', 'env', 'resources', 'resizePolicy',
@@ -28,6 +29,7 @@ const childKinds: Record<string, Record<string, string>> = {
     resources: 'resources', lifecycle: 'lifecycle', volumeMounts: 'volumeMount', env: 'env', ports: 'port',
   },
   probe: { httpGet: 'httpGet' },
+  resources: { limits: 'quantities', requests: 'quantities' },
   handler: { httpGet: 'httpGet' },
   lifecycle: { postStart: 'handler', preStop: 'handler' },
   securityContext: { capabilities: 'capabilities' },
@@ -36,6 +38,11 @@ const childKinds: Record<string, Record<string, string>> = {
 function ordered(v: JsonValue, kind: string | undefined): JsonValue {
   if (Array.isArray(v)) return v.map((x) => ordered(x, kind));
   if (!isObj(v)) return v;
+  if (kind === 'quantities') {
+    const q: JsonObject = {};
+    for (const k of Object.keys(v).sort()) q[k] = canonicalQuantity(v[k] as string | number);
+    return q;
+  }
   const order = kind ? orders[kind] : undefined;
   const keys = Object.keys(v);
   const rank = (k: string): number => {
