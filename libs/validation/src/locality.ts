@@ -1,7 +1,7 @@
 // Locality load-balancing settings (distribute / failover / failoverPriority).
 import type { Report } from './issues.ts';
 import { child } from './issues.ts';
-import { arr, len, num, obj, str, strList } from './values.ts';
+import { arr, num, obj, str, strList } from './values.ts';
 
 const TOPOLOGY_LABELS = new Set(['topology.kubernetes.io/region', 'topology.kubernetes.io/zone', 'topology.istio.io/subzone']);
 
@@ -89,5 +89,4 @@ export function validateLocalityLb(r: Report, path: string, value: unknown, outl
     if (from.includes('/') || to.includes('/')) r.error(p, 'locality lb failover only specify region');
     if (from.includes('*') || to.includes('*')) r.error(p, "locality lb failover region should not contain '*' wildcard");
   });
-  void len;
 }

@@ -11,7 +11,9 @@ const CIPHERS = new Set([
   'ECDHE-ECDSA-AES256-SHA', 'ECDHE-RSA-AES256-SHA', 'AES256-SHA',
 ]);
 
-function isValidCipher(cs: string): boolean {
+function isValidCipher(raw: string): boolean {
+  // A leading '-' removes a suite from the default list.
+  const cs = raw.startsWith('-') ? raw.slice(1) : raw;
   if (cs.startsWith('[') && cs.endsWith(']')) return cs.slice(1, -1).split('|').every((c) => CIPHERS.has(c));
   return CIPHERS.has(cs);
 }
@@ -63,20 +65,23 @@ export function validateServerTLS(r: Report, path: string, value: unknown): void
       r.warn(path, `${mode} mode does not use certificates, they will be ignored`);
     }
   }
-  const sources = [credentialName !== '', credentialNames.length > 0, serverCert !== '' || privateKey !== '', tlsCerts.length > 0]
+  // An inline certificate counts as a source only when it is complete (certificate and key).
+  const sources = [credentialName !== '', credentialNames.length > 0, serverCert !== '' && privateKey !== '', tlsCerts.length > 0]
     .filter(Boolean).length;
   if (sources > 1) {
     r.error(path, 'only one of credentialName, credentialNames, serverCertificate/privateKey or tlsCertificates can be set');
   }
+  const terminating = mode === 'SIMPLE' || mode === 'MUTUAL' || mode === 'OPTIONAL_MUTUAL';
+  // With a credential the certificates (and any CRL) come from the secret.
+  if (terminating && hasCredential) return;
   if (crl) {
     if (hasCredential) r.error(child(path, 'caCrl'), 'CRL is not supported with credentialName. CRL has to be specified in the credential');
     if (mode === 'SIMPLE') r.error(child(path, 'caCrl'), 'CRL is not supported with SIMPLE TLS');
   }
-  const terminating = mode === 'SIMPLE' || mode === 'MUTUAL' || mode === 'OPTIONAL_MUTUAL';
-  if (!terminating || hasCredential) return;
+  if (!terminating) return;
   const label = mode === 'SIMPLE' ? 'SIMPLE' : 'MUTUAL';
   if (tlsCerts.length > 0) {
-    if (tlsCerts.length > 2) r.warn(child(path, 'tlsCertificates'), 'more than two tlsCertificates are not supported; only the first two will be used');
+    if (tlsCerts.length > 2) r.warn(child(path, 'tlsCertificates'), `${label} TLS can support up to 2 server certificates`);
     tlsCerts.forEach((c, i) => {
       const cert = obj(c) ?? {};
       const p = child(child(path, 'tlsCertificates'), i);
@@ -110,10 +115,10 @@ export function validateClientTLS(r: Report, path: string, value: unknown, names
     }
   }
   if (bool(wrapped(tls['insecureSkipVerify']))) {
-    if (mode === 'SIMPLE' && (ca || credentialName || (sans !== undefined && sans !== null))) {
+    if (mode === 'SIMPLE' && (ca || credentialName || len(sans) > 0)) {
       r.error(path, 'cannot specify CaCertificates or CredentialName or SubjectAltNames when InsecureSkipVerify is set true');
     }
-    if (mode === 'MUTUAL' && (ca || len(sans) > 0 || Array.isArray(sans))) {
+    if (mode === 'MUTUAL' && (ca || len(sans) > 0)) {
       r.error(path, 'cannot specify CaCertificates or SubjectAltNames when InsecureSkipVerify is set true');
     }
   }

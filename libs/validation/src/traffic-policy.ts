@@ -8,7 +8,7 @@ import { child } from './issues.ts';
 import { checkPort } from './ports.ts';
 import { validateClientTLS } from './tls.ts';
 import type { Obj } from './values.ts';
-import { arr, bool, has, len, num, obj, str, strList, wrapped } from './values.ts';
+import { arr, bool, has, num, obj, str, wrapped } from './values.ts';
 import { validateLocalityLb } from './locality.ts';
 
 function duration(r: Report, parent: Obj, path: string, key: string): void {
@@ -195,6 +195,4 @@ export function validateTrafficPolicy(r: Report, path: string, value: unknown, n
       r.error(child(path, 'proxyProtocol.version'), `proxy protocol version is invalid: ${String(version)}`);
     }
   }
-  void len;
-  void strList;
 }

@@ -6,7 +6,7 @@ import type { Report } from '../issues.ts';
 import { checkPort, isHTTPProtocol, isTLSProtocol, parseProtocol } from '../ports.ts';
 import { validateServerTLS } from '../tls.ts';
 import type { Obj } from '../values.ts';
-import { arr, bool, has, num, obj, str } from '../values.ts';
+import { arr, bool, num, obj, str } from '../values.ts';
 
 /** Checks a unix domain socket path (after `unix://`): absolute file path or abstract `@name`. */
 export function checkUnixAddress(addr: string): string | undefined {
@@ -92,5 +92,4 @@ export function validateGateway(r: Report, ctx: ResourceContext): void {
       }
     }
   });
-  void has;
 }

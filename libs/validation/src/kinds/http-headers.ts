@@ -2,12 +2,21 @@
 import type { Report } from '../issues.ts';
 import { obj, strList, strMap } from '../values.ts';
 
-const HEADER_NAME = /^[-_A-Za-z0-9]+$/;
+// RFC 7230 token characters, optionally behind a ':' (pseudo headers such as :authority).
+const HEADER_NAME = /^:?[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const STRICT_HEADER_NAME = /^[-_A-Za-z0-9]+$/;
 
-/** Checks a header name used for matching. */
+/** Checks a header name used for matching (token characters, pseudo headers allowed). */
 export function checkHeaderName(name: string): string | undefined {
   if (name === '') return 'header name cannot be empty';
   if (!HEADER_NAME.test(name)) return `header name ${name} is not a valid header name`;
+  return undefined;
+}
+
+/** Checks a header name Istio writes itself (letters, digits, '-' and '_' only). */
+export function checkStrictHeaderName(name: string): string | undefined {
+  if (name === '') return 'header name cannot be empty';
+  if (!STRICT_HEADER_NAME.test(name)) return `header name ${name} is not a valid header name`;
   return undefined;
 }
 
@@ -27,7 +36,6 @@ function isAuthority(name: string): boolean {
 
 /** Checks an Envoy header value: no control characters, `%` only in `%VAR%` pairs or escaped as `%%`. */
 export function checkHeaderValue(value: string): string | undefined {
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0008\u000A-\u001F\u007F]/.test(value)) return `header value configuration ${value} is invalid`;
   let i = 0;
   while (i < value.length) {

@@ -75,12 +75,7 @@ export function validateHTTPRetry(r: Report, path: string, value: unknown): void
     r.error(path, 'http retry policy configured when attempts are set to 0 (disabled)');
   }
   if (has(retries, 'perTryTimeout')) r.check(`${path}.perTryTimeout`, checkDuration(retries['perTryTimeout']));
-  const backoff = obj(retries['backoff']);
-  if (backoff) {
-    for (const key of ['baseInterval', 'maxInterval']) {
-      if (has(backoff, key)) r.check(`${path}.backoff.${key}`, checkDuration(backoff[key]));
-    }
-  }
+  if (has(retries, 'backoff')) r.check(`${path}.backoff`, checkDuration(retries['backoff']));
   if (retryOn !== '') {
     for (const policy of retryOn.split(',')) {
       const code = /^[+-]?\d+$/.test(policy) ? Number(policy) : 0;

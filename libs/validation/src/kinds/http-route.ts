@@ -170,10 +170,11 @@ function validateCors(r: Report, path: string, value: unknown): void {
 }
 
 function validateMirrors(r: Report, path: string, route: Obj): void {
-  if (has(route, 'mirrorPercent')) {
-    const v = num(wrapped(route['mirrorPercent']));
-    if (v > 100) r.error(`${path}.mirrorPercent`, `mirror_percent must have a max value of 100 (it has ${v})`);
-    r.warn(`${path}.mirrorPercent`, 'using deprecated setting "mirrorPercent", use "mirrorPercentage" instead');
+  const mirrorPercentKey = has(route, 'mirrorPercent') ? 'mirrorPercent' : 'mirror_percent';
+  if (has(route, mirrorPercentKey)) {
+    const v = num(wrapped(route[mirrorPercentKey]));
+    if (v > 100) r.error(`${path}.${mirrorPercentKey}`, `mirror_percent must have a max value of 100 (it has ${v})`);
+    r.warn(`${path}.${mirrorPercentKey}`, 'using deprecated setting "mirrorPercent", use "mirrorPercentage" instead');
   }
   for (const [key, label] of [['mirrorPercentage', 'mirror_percentage']] as const) {
     const pct = obj(route[key]);

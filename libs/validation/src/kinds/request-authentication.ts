@@ -6,7 +6,7 @@ import type { Report } from '../issues.ts';
 import { validatePolicySelection } from '../policy-target.ts';
 import type { Obj } from '../values.ts';
 import { arr, has, isObj, obj, str, strList } from '../values.ts';
-import { checkHeaderName } from './http-headers.ts';
+import { checkStrictHeaderName } from './http-headers.ts';
 
 /** Checks a JWKS URI: parseable http(s) URL with a numeric port. */
 export function checkJwksUri(uri: string): string | undefined {
@@ -82,7 +82,7 @@ function validateJwtRule(r: Report, path: string, rule: Obj): void {
     if (str(ch['claim']) === '' || str(ch['header']) === '') {
       return r.error(p, 'outputClaimToHeaders header and claim value must be non-empty string');
     }
-    r.check(`${p}.header`, checkHeaderName(str(ch['header'])));
+    r.check(`${p}.header`, checkStrictHeaderName(str(ch['header'])));
   });
   if (has(rule, 'timeout')) r.check(`${path}.timeout`, checkDuration(rule['timeout']));
 }

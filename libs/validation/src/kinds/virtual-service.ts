@@ -7,7 +7,7 @@ import type { Report } from '../issues.ts';
 import { validateLabels } from '../labels.ts';
 import { checkPort } from '../ports.ts';
 import type { Obj } from '../values.ts';
-import { arr, num, obj, str, strList } from '../values.ts';
+import { arr, num, obj, strList } from '../values.ts';
 import { validateGatewayNames } from './gateway-names.ts';
 import { isJwtClaimRoute } from './http-headers.ts';
 import { validateHTTPRoute } from './http-route.ts';

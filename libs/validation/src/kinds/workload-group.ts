@@ -5,7 +5,7 @@ import { validateLabels } from '../labels.ts';
 import { checkPort } from '../ports.ts';
 import type { Obj } from '../values.ts';
 import { arr, has, num, obj, str, strList } from '../values.ts';
-import { checkHeaderName } from './http-headers.ts';
+import { checkStrictHeaderName } from './http-headers.ts';
 
 function validateProbe(r: Report, path: string, probe: Obj): void {
   for (const key of ['periodSeconds', 'initialDelaySeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold']) {
@@ -20,7 +20,7 @@ function validateProbe(r: Report, path: string, probe: Obj): void {
     (arr(h['httpHeaders']) ?? []).forEach((hh, i) => {
       const header = obj(hh);
       if (!header) r.error(`${path}.httpGet.httpHeaders[${i}]`, 'invalid nil header');
-      else r.check(`${path}.httpGet.httpHeaders[${i}].name`, checkHeaderName(str(header['name'])));
+      else r.check(`${path}.httpGet.httpHeaders[${i}].name`, checkStrictHeaderName(str(header['name'])));
     });
   } else if ('tcpSocket' in probe) {
     const t = obj(probe['tcpSocket']);
