@@ -18,6 +18,7 @@ let istiod: Server;
 let grpcApp: Server;
 let app: HttpServer;
 let tcpApp: TcpServer;
+const probeSources: string[] = [];
 const ports = { admin: 0, status: 0, data: 0, istiod: 0, app: 0, tcp: 0, grpc: 0 };
 
 function listen(s: HttpServer | TcpServer): Promise<number> {
@@ -38,6 +39,7 @@ beforeAll(async () => {
   grpcApp.addService(healthService, { check: (_c: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => cb(null, encodeHealthStatus(1)) });
   await new Promise<void>((r, j) => grpcApp.bindAsync(`127.0.0.1:${ports.grpc}`, ServerCredentials.createInsecure(), (e) => (e ? j(e) : r())));
   app = createHttpServer((req, res) => {
+    if (req.url === '/health') probeSources.push(req.socket.remoteAddress ?? '');
     res.end(req.url === '/metrics' ? '# TYPE app_hits_total counter\napp_hits_total 3\n' : 'ok');
   });
   ports.app = await listen(app);
@@ -126,6 +128,8 @@ describe('pilot-agent proxy sidecar', () => {
       expect((await status(`/app-health/productpage/${kind}`)).status).toBe(200);
     }
     expect((await status('/app-health/other/readyz')).status).toBe(404);
+    // sent from 127.0.0.6 so the capture rules let the probe reach the app directly
+    expect(probeSources).toContain('127.0.0.6');
   });
 
   it('serves merged agent, proxy and app metrics', async () => {

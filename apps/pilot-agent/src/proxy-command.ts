@@ -27,6 +27,15 @@ export interface ProxyCommandFlags extends ProxyFlags {
   statusHost: string;
 }
 
+/**
+ * Probes go to the pod IP from 127.0.0.6, the source address the capture rules let through
+ * (`-s 127.0.0.6/32 -o lo -j RETURN`), so they reach the app without looping through the proxy.
+ */
+function probeTarget(instanceIp: string | undefined): { host: string; localAddress?: string } {
+  const host = instanceIp || '127.0.0.1';
+  return host.includes(':') ? { host } : { host, localAddress: '127.0.0.6' };
+}
+
 /** The version the agent reports as ISTIO_VERSION and `pilot-agent version`. */
 export const AGENT_VERSION = '1.32.0-mesh';
 
@@ -120,7 +129,7 @@ export async function runProxy(proxyType: string, flags: ProxyCommandFlags, env:
     host: flags.statusHost,
     adminPort,
     probers,
-    probeTarget: { host: env['INSTANCE_IP'] && env['LOCAL_PROBES'] !== 'true' ? env['INSTANCE_IP'] : '127.0.0.1' },
+    probeTarget: probeTarget(env['INSTANCE_IP']),
     ...(appMetrics ? { appMetrics } : {}),
     agentMetrics: () => metrics.registry.metrics(),
     onScrapeFailure: (type) => metrics.scrapeFailures.inc({ type }),
