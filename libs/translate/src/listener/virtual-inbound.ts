@@ -77,7 +77,7 @@ export function buildVirtualInbound(ctx: ProxyContext, ports: readonly InboundPo
           cluster: InboundPassthroughCluster,
           statPrefix: InboundPassthroughCluster,
           operation: ':0/*',
-          vhostPort: 'inbound-passthrough',
+          vhostPort: 0,
         }),
       );
     }
