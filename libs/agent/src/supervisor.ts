@@ -56,7 +56,7 @@ export class ProxySupervisor {
 
   constructor(o: SupervisorOptions) {
     this.o = o;
-    this.backoffMs = o.initialBackoffMs ?? 50;
+    this.backoffMs = o.initialBackoffMs ?? 20;
   }
 
   /** Number of times the proxy has been started. */
@@ -96,7 +96,7 @@ export class ProxySupervisor {
         this.o.logger?.info({ code, signal, epoch }, 'proxy stopped');
         return;
       }
-      if (Date.now() - startedAt > (this.o.stableAfterMs ?? 10_000)) this.backoffMs = this.o.initialBackoffMs ?? 50;
+      if (Date.now() - startedAt > (this.o.stableAfterMs ?? 10_000)) this.backoffMs = this.o.initialBackoffMs ?? 20;
       const delay = this.backoffMs;
       this.backoffMs = Math.min(this.backoffMs * 2, this.o.maxBackoffMs ?? 10_000);
       this.o.logger?.warn({ code, signal, epoch, restartInMs: delay }, 'proxy exited; restarting');
