@@ -1,6 +1,6 @@
 // Kubernetes Services → ServiceModel; EndpointSlices (or, when a service has none, the Pods its selector matches)
 // → endpoints per service port.
-import type { EndpointSlice, Pod, Service, ServicePort } from '@mesh/api';
+import type { EndpointSlice, Node, Pod, Service, ServicePort } from '@mesh/api';
 import { labelsMatch } from './hosts.ts';
 import { kubePortProtocol } from './protocol.ts';
 import { emptyLocality, parseLocality, type EndpointModel, type HealthStatus, type Locality, type ServiceModel } from './service.ts';
@@ -40,13 +40,15 @@ export function serviceFromKube(svc: Service, domainSuffix: string): ServiceMode
   };
 }
 
-function podLocality(pod: Pod | undefined, zone: string | undefined): Locality {
+/** Locality: the pod's `istio-locality` label, else its node's topology labels (region, zone; subzone from Istio's label). */
+function podLocality(pod: Pod | undefined, zone: string | undefined, node?: Node): Locality {
   const labels = pod?.metadata.labels ?? {};
   const explicit = labels['istio-locality'];
   if (explicit) return parseLocality(explicit.replaceAll('.', '/'));
-  const region = labels['topology.kubernetes.io/region'] ?? '';
-  const z = zone ?? labels['topology.kubernetes.io/zone'] ?? '';
-  const subzone = labels['topology.istio.io/subzone'] ?? '';
+  const nodeLabels = node?.metadata.labels ?? {};
+  const region = nodeLabels['topology.kubernetes.io/region'] ?? labels['topology.kubernetes.io/region'] ?? '';
+  const z = zone ?? nodeLabels['topology.kubernetes.io/zone'] ?? labels['topology.kubernetes.io/zone'] ?? '';
+  const subzone = nodeLabels['topology.istio.io/subzone'] ?? labels['topology.istio.io/subzone'] ?? '';
   return region || z || subzone ? { region, zone: z, subzone } : emptyLocality;
 }
 
@@ -81,7 +83,7 @@ function targetPortFor(sp: ServicePort, pod: Pod): number | undefined {
   return undefined;
 }
 
-function endpointOf(address: string, port: number, portName: string, pod: Pod | undefined, ns: string, health: HealthStatus, zone?: string): EndpointModel {
+function endpointOf(address: string, port: number, portName: string, pod: Pod | undefined, ns: string, health: HealthStatus, zone?: string, node?: Node): EndpointModel {
   return {
     address,
     port,
@@ -90,7 +92,7 @@ function endpointOf(address: string, port: number, portName: string, pod: Pod | 
     namespace: ns,
     serviceAccount: pod?.spec?.serviceAccountName ?? (pod ? 'default' : ''),
     workloadName: workloadName(pod),
-    locality: podLocality(pod, zone),
+    locality: podLocality(pod, zone, node),
     health,
     tlsMode: podTlsMode(pod),
     weight: 1,
@@ -99,7 +101,12 @@ function endpointOf(address: string, port: number, portName: string, pod: Pod | 
 }
 
 /** Endpoints from the EndpointSlices labelled for `svc`. Not-ready endpoints are UNHEALTHY, terminating-but-serving DRAINING. */
-export function endpointsFromSlices(svc: Service, slices: readonly EndpointSlice[], podsByIp: ReadonlyMap<string, Pod>): PortEndpoints {
+export function endpointsFromSlices(
+  svc: Service,
+  slices: readonly EndpointSlice[],
+  podsByIp: ReadonlyMap<string, Pod>,
+  nodes: ReadonlyMap<string, Node> = new Map(),
+): PortEndpoints {
   const ns = svc.metadata.namespace ?? 'default';
   const out: PortEndpoints = new Map();
   for (const sp of svc.spec.ports ?? []) {
@@ -112,7 +119,9 @@ export function endpointsFromSlices(svc: Service, slices: readonly EndpointSlice
         const c = ep.conditions ?? {};
         const health: HealthStatus = c.ready !== false ? 'HEALTHY' : c.terminating && c.serving ? 'DRAINING' : 'UNHEALTHY';
         for (const address of ep.addresses) {
-          list.push(endpointOf(address, slicePort.port, sp.name ?? '', podsByIp.get(address), ns, health, ep.zone));
+          const pod = podsByIp.get(address);
+          const nodeName = ep.nodeName ?? pod?.spec?.nodeName;
+          list.push(endpointOf(address, slicePort.port, sp.name ?? '', pod, ns, health, ep.zone, nodeName ? nodes.get(nodeName) : undefined));
         }
       }
     }
@@ -122,7 +131,7 @@ export function endpointsFromSlices(svc: Service, slices: readonly EndpointSlice
 }
 
 /** Endpoints from the service's namespace Pods its selector matches (local mode without EndpointSlices). */
-export function endpointsFromPods(svc: Service, pods: readonly Pod[]): PortEndpoints {
+export function endpointsFromPods(svc: Service, pods: readonly Pod[], nodes: ReadonlyMap<string, Node> = new Map()): PortEndpoints {
   const ns = svc.metadata.namespace ?? 'default';
   const out: PortEndpoints = new Map();
   const selector = svc.spec.selector;
@@ -134,7 +143,8 @@ export function endpointsFromPods(svc: Service, pods: readonly Pod[]): PortEndpo
         const ip = pod.status?.podIP;
         const port = targetPortFor(sp, pod);
         if (!ip || port === undefined || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
-        list.push(endpointOf(ip, port, sp.name ?? '', pod, ns, podReady(pod) ? 'HEALTHY' : 'UNHEALTHY'));
+        const node = pod.spec?.nodeName ? nodes.get(pod.spec.nodeName) : undefined;
+        list.push(endpointOf(ip, port, sp.name ?? '', pod, ns, podReady(pod) ? 'HEALTHY' : 'UNHEALTHY', undefined, node));
       }
     }
     out.set(sp.port, list);

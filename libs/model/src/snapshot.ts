@@ -4,6 +4,7 @@ import type {
   EndpointSlice,
   Gateway,
   MeshResource,
+  Node,
   PeerAuthentication,
   Pod,
   Secret,
@@ -171,12 +172,14 @@ export function buildSnapshot(objects: readonly MeshResource[], meshConfig: Mesh
   const podsByIp = new Map<string, Pod>();
   for (const p of pods) if (p.status?.podIP) podsByIp.set(p.status.podIP, p);
   const slices = byKind(objects, 'EndpointSlice') as EndpointSlice[];
+  const nodes = new Map<string, Node>();
+  for (const n of byKind(objects, 'Node') as Node[]) nodes.set(n.metadata.name, n);
 
   for (const svc of byKind(objects, 'Service') as Service[]) {
     const model = serviceFromKube(svc, mesh.domainSuffix);
     const ns = svc.metadata.namespace ?? 'default';
     const own = slices.filter((s) => (s.metadata.namespace ?? 'default') === ns && s.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name);
-    const eps = own.length > 0 ? endpointsFromSlices(svc, own, podsByIp) : endpointsFromPods(svc, pods);
+    const eps = own.length > 0 ? endpointsFromSlices(svc, own, podsByIp, nodes) : endpointsFromPods(svc, pods, nodes);
     services.push(model);
     endpoints.set(`${model.namespace}/${model.hostname}`, eps);
   }
