@@ -125,7 +125,6 @@ function plainAllowed(s: string): boolean {
   if ((first === '?' || first === ':') && (s.length === 1 || s[1] === ' ')) return false;
   if (s.endsWith(':')) return false;
   if (s.includes(': ') || s.includes(' #')) return false;
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0008\u000b-\u001f\u007f\u0085\u2028\u2029\t]/.test(s)) return false;
   return true;
 }
@@ -133,7 +132,6 @@ function plainAllowed(s: string): boolean {
 function scalarText(s: string, _indent: number): string {
   if (resolvesToNonString(s)) return doubleQuoted(s);
   if (plainAllowed(s)) return s;
-  // eslint-disable-next-line no-control-regex
   if (!/[\u0000-\u001f\u007f-\u009f]/.test(s) && !/^\s|\s$/.test(s.replace(/ /g, 'x'))) {
     return `'${s.replace(/'/g, "''")}'`;
   }
