@@ -16,7 +16,10 @@ describe('shared primitives', () => {
     expect(checkDuration('0.001s')).toBeUndefined();
     expect(checkDuration('0.0005s')).toMatch(/greater than 1ms/);
     expect(checkDuration('1.0001s')).toMatch(/ms precision/);
-    expect(checkDuration('10m')).toMatch(/invalid duration/);
+    expect(checkDuration('3m')).toBeUndefined();
+    expect(checkDuration('1h30m0.5s')).toBeUndefined();
+    expect(checkDuration('250us')).toMatch(/greater than 1ms/);
+    expect(checkDuration('10 minutes')).toMatch(/invalid duration/);
   });
 
   it('treats wildcards, trailing dots and numeric TLDs as upstream does', () => {
