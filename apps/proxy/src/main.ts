@@ -1,2 +1,26 @@
 // Entry point for mesh-proxy. Wiring only: flags, lifecycle; logic lives in libs.
-console.log('mesh-proxy: not implemented yet');
+import { CommanderError } from 'commander';
+import { parseProxyArgs } from './cli-options.ts';
+import { ProxyProcess } from './proxy-process.ts';
+
+async function main(): Promise<void> {
+  let opts;
+  try {
+    opts = parseProxyArgs(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof CommanderError) process.exit(e.exitCode);
+    throw e;
+  }
+  let proxy: ProxyProcess;
+  try {
+    proxy = new ProxyProcess(opts);
+    await proxy.start();
+  } catch (e) {
+    process.stderr.write(`mesh-proxy: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  process.once('SIGTERM', () => void proxy.stop(0));
+  process.once('SIGINT', () => void proxy.stop(0));
+}
+
+void main();

@@ -4,6 +4,6 @@ export { DataplaneRuntime, type RuntimeOptions } from './runtime/dataplane-runti
 export type { OriginalDstLookup } from './listener/connection-handler.ts';
 export { StatsStore } from './stats/stats-store.ts';
 export { renderPrometheus, renderStatsText } from './stats/stats-format.ts';
-export { loadBootstrap, compileBootstrap, mergeBootstrap, parseBootstrapText, type Bootstrap, type AdsSettings, type NodeIdentity } from './bootstrap/bootstrap.ts';
+export { loadBootstrap, compileBootstrap, mergeBootstrap, mergeSnapshots, parseBootstrapText, type Bootstrap, type AdsSettings, type NodeIdentity } from './bootstrap/bootstrap.ts';
 export { AdminServer, type AdminHooks, type ServerState } from './admin/admin-server.ts';
 export { ConfigError } from './config/json-reader.ts';

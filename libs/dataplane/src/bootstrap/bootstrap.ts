@@ -132,3 +132,20 @@ export function compileBootstrap(raw: Json, opts: { serviceNode?: string | undef
   }
   return { raw, node: identity, admin, staticSnapshot, ads };
 }
+
+/** Static resources plus what ADS delivered; static names win, as Envoy does not let xDS replace them. */
+export function mergeSnapshots(staticSnap: XdsSnapshot, dynamic: XdsSnapshot): XdsSnapshot {
+  const merge = (a: ReadonlyMap<string, Json>, b: ReadonlyMap<string, Json>): Map<string, Json> => {
+    const out = new Map(b);
+    for (const [k, v] of a) out.set(k, v);
+    return out;
+  };
+  return {
+    listeners: merge(staticSnap.listeners, dynamic.listeners),
+    clusters: merge(staticSnap.clusters, dynamic.clusters),
+    routes: merge(staticSnap.routes, dynamic.routes),
+    endpoints: merge(staticSnap.endpoints, dynamic.endpoints),
+    secrets: merge(staticSnap.secrets, dynamic.secrets),
+    versions: dynamic.versions,
+  };
+}

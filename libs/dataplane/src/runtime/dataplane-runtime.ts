@@ -14,6 +14,7 @@ import type { CompiledListener } from '../listener/listener-types.ts';
 import type { CompiledRouteConfig } from '../router/route-types.ts';
 import { StatsStore } from '../stats/stats-store.ts';
 import { compile, validate, type CompiledConfig } from './compile.ts';
+import { kernelOriginalDst } from './original-dst.ts';
 
 /** Options of a runtime; everything has a production default. */
 export interface RuntimeOptions {
@@ -62,7 +63,7 @@ export class DataplaneRuntime {
     this.stats = opts.stats ?? new StatsStore();
     this.log = opts.logger ?? createLogger('dataplane');
     this.hostname = opts.hostname ?? osHostname();
-    this.originalDst = opts.originalDst ?? (() => undefined);
+    this.originalDst = opts.originalDst ?? kernelOriginalDst(this.log);
     this.reusePort = opts.reusePort ?? false;
     this.http = new HttpRequestHandler(this);
     this.connections = new ConnectionHandler(this);
