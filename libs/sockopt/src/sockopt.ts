@@ -1,5 +1,5 @@
 // Typed wrappers over the addon that accept Node sockets and servers instead of raw fds.
-import type { Server, Socket } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import { nativeSockopt } from './addon.ts';
 
 /** Destination a connection was addressed to before iptables REDIRECT/TPROXY rewrote it. */
@@ -41,8 +41,8 @@ export function setTransparent(target: Server | Socket | number, on = true, fami
   const fd = typeof target === 'number' ? target : socketFd(target);
   let fam = family;
   if (fam === undefined && typeof target !== 'number') {
-    const address = 'address' in target && typeof target.address === 'function' ? target.address() : null;
-    fam = address && typeof address === 'object' ? familyOfAddress(address.address) : 4;
+    const address = target.address() as AddressInfo | string | null | Record<string, never>;
+    fam = address && typeof address === 'object' && 'address' in address ? familyOfAddress(address.address) : 4;
   }
   nativeSockopt().setTransparent(fd, fam ?? 4, on);
 }

@@ -27,7 +27,6 @@ export async function runProbe(opts: ProbeOptions, log: Logger): Promise<ProbeRe
   const servers: net.Server[] = [];
   const sockets = new Set<net.Socket>();
   let timer: NodeJS.Timeout | undefined;
-  let interval: NodeJS.Timeout | undefined;
   const done = new Promise<ProbeResult>((resolve) => {
     succeed = resolve;
     for (const port of opts.listenPorts) {
@@ -69,7 +68,7 @@ export async function runProbe(opts: ProbeOptions, log: Logger): Promise<ProbeRe
   };
   log.info('starting iptables validation', { target: `${target}:${opts.probePort}`, listeners: opts.listenPorts });
   attempt();
-  interval = setInterval(attempt, 1000);
+  const interval = setInterval(attempt, 1000);
   const result = await done;
   clearTimeout(timer);
   clearInterval(interval);
