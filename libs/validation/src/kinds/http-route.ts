@@ -36,29 +36,29 @@ export function validateStringMatch(r: Report, path: string, sm: unknown, where:
   }
 }
 
-function validateMatches(r: Report, path: string, route: Obj, type: RouteType): void {
+function validateMatches(r: Report, path: string, route: Obj): void {
   (arr(route['match']) ?? []).forEach((item, i) => {
     const mp = `${path}.match[${i}]`;
     const m = obj(item);
     if (!m) return;
-    for (const [field, where] of [['headers', 'headers'], ['withoutHeaders', 'withoutHeaders']] as const) {
-      for (const [name, value] of Object.entries(obj(m[field]) ?? {})) {
-        const p = `${mp}.${field}[${JSON.stringify(name)}]`;
-        if (value === null) r.error(p, `${where} match ${name} cannot be null`);
-        if (!isJwtClaimRoute(name)) r.check(p, checkHeaderName(name));
-        if (type === 'independent') validateStringMatch(r, p, value, where);
-        else if (matchKind(value) === 'regex') r.error(p, `${where} match ${name} does not support regex match for delegating`);
-      }
+    for (const [name, value] of Object.entries(obj(m['headers']) ?? {})) {
+      const p = `${mp}.headers[${JSON.stringify(name)}]`;
+      if (value === null) r.error(p, `header match ${name} cannot be null`);
+      if (!isJwtClaimRoute(name)) r.check(p, checkHeaderName(name));
+      validateStringMatch(r, p, value, 'headers');
     }
-    for (const field of ['uri', 'scheme', 'method', 'authority'] as const) {
-      if (type === 'independent') validateStringMatch(r, `${mp}.${field}`, m[field], field);
-      else if (matchKind(m[field]) === 'regex') r.error(`${mp}.${field}`, `${field} match does not support regex match for delegating`);
+    for (const [name, value] of Object.entries(obj(m['withoutHeaders']) ?? {})) {
+      const p = `${mp}.withoutHeaders[${JSON.stringify(name)}]`;
+      if (!isJwtClaimRoute(name)) r.check(p, checkHeaderName(name));
+      // A regex of `*` is not RE2: it means "header present".
+      if (str(obj(value)?.['regex']) !== '*') validateStringMatch(r, p, value, 'withoutHeaders');
     }
+    // Envoy allows an empty URI prefix, but not an empty scheme/method/authority prefix.
+    const uri = obj(m['uri']);
+    if (matchKind(uri) === 'regex') validateStringMatch(r, `${mp}.uri`, uri, 'uri');
+    for (const field of ['scheme', 'method', 'authority'] as const) validateStringMatch(r, `${mp}.${field}`, m[field], field);
     for (const [name, value] of Object.entries(obj(m['queryParams']) ?? {})) {
-      const p = `${mp}.queryParams[${JSON.stringify(name)}]`;
-      if (value === null) r.error(p, `query param match ${name} cannot be null`);
-      if (type === 'independent') validateStringMatch(r, p, value, 'queryParams');
-      else if (matchKind(value) === 'regex') r.error(p, `query param match ${name} does not support regex match for delegating`);
+      validateStringMatch(r, `${mp}.queryParams[${JSON.stringify(name)}]`, value, 'queryParams');
     }
     if (num(m['port']) !== 0) r.check(`${mp}.port`, checkPort(num(m['port'])));
     validateLabels(r, `${mp}.sourceLabels`, m['sourceLabels']);
@@ -74,8 +74,7 @@ function validateConflicts(r: Report, path: string, route: Obj, type: RouteType)
   const name = str(route['name']);
   if (type === 'root') {
     if (has(route, 'redirect')) r.error(`${path}.redirect`, `root HTTP route ${name} must not specify redirect`);
-    if (has(route, 'route')) r.error(`${path}.route`, `root HTTP route ${name} must not specify route`);
-    if (has(route, 'directResponse')) r.error(`${path}.directResponse`, `root HTTP route ${name} must not specify direct response`);
+    if ((arr(route['route']) ?? []).length > 0) r.error(`${path}.route`, `root HTTP route ${name} must not specify route`);
     return;
   }
   if (type === 'delegate' && has(route, 'delegate')) r.error(`${path}.delegate`, 'delegate HTTP route cannot contain delegate');
@@ -87,13 +86,13 @@ function validateConflicts(r: Report, path: string, route: Obj, type: RouteType)
     if (routes.length > 0) r.error(path, 'HTTP route cannot contain both route and redirect');
     if (has(route, 'fault')) r.error(path, 'HTTP route cannot contain both fault and redirect');
     if (has(route, 'rewrite')) r.error(path, 'HTTP route rule cannot contain both rewrite and redirect');
-    if (has(route, 'directResponse')) r.error(path, 'HTTP route cannot contain both directResponse and redirect');
+    if (has(route, 'directResponse')) r.error(path, 'HTTP route rule cannot contain both direct_response and redirect');
   } else if (has(route, 'directResponse')) {
-    if (routes.length > 0) r.error(path, 'HTTP route cannot contain both route and directResponse');
-    if (has(route, 'fault')) r.error(path, 'HTTP route cannot contain both fault and directResponse');
-    if (has(route, 'rewrite')) r.error(path, 'HTTP route rule cannot contain both rewrite and directResponse');
+    if (routes.length > 0) r.error(path, 'HTTP route cannot contain both route and direct_response');
+    if (has(route, 'fault')) r.error(path, 'HTTP route cannot contain both fault and direct_response');
+    if (has(route, 'rewrite')) r.error(path, 'HTTP route rule cannot contain both rewrite and direct_response');
   } else if (routes.length === 0) {
-    r.error(path, 'HTTP route, redirect or directResponse is required');
+    r.error(path, 'HTTP route, redirect or direct_response is required');
   }
 }
 
@@ -222,7 +221,7 @@ function validateDirectResponse(r: Report, path: string, value: unknown): void {
 export function validateHTTPRoute(r: Report, path: string, route: Obj, delegateVS: boolean, gatewaySemantics: boolean): void {
   const type: RouteType = delegateVS ? 'delegate' : has(route, 'delegate') ? 'root' : 'independent';
   validateConflicts(r, path, route, type);
-  validateMatches(r, path, route, type);
+  validateMatches(r, path, route);
   validateHeaderOperations(r, `${path}.headers`, route['headers']);
   validateCors(r, `${path}.corsPolicy`, route['corsPolicy']);
   validateHTTPFault(r, `${path}.fault`, route['fault']);
