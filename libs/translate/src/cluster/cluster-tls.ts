@@ -6,6 +6,8 @@ import type { EnvoyJson } from '@mesh/xds';
 import { sdsGrpcConfigSource, T } from '../util/envoy.ts';
 import { istioSni } from '../util/names.ts';
 
+/** Where Istio's proxy image keeps the OS CA bundle. */
+const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 const ALPN_IN_MESH = ['istio-peer-exchange', 'istio'];
 const ALPN_IN_MESH_H2 = ['istio-peer-exchange', 'istio', 'h2'];
 
@@ -65,7 +67,8 @@ function originationTls(tls: ClientTLSSettings, defaultSni: string): EnvoyJson {
     if (tls.mode === 'MUTUAL' && tls.clientCertificate && tls.privateKey) {
       common['tls_certificates'] = [{ certificate_chain: { filename: tls.clientCertificate }, private_key: { filename: tls.privateKey } }];
     }
-    if (tls.caCertificates && !tls.insecureSkipVerify) validation['trusted_ca'] = { filename: tls.caCertificates };
+    // Without caCertificates the client still verifies the server, against the OS trust bundle (upstream default).
+    if (!tls.insecureSkipVerify) validation['trusted_ca'] = { filename: tls.caCertificates ?? SYSTEM_CA_BUNDLE };
     if (Object.keys(validation).length > 0) common['validation_context'] = validation;
   }
   const ctx: EnvoyJson = { '@type': T.upstreamTls, common_tls_context: common };
