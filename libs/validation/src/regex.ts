@@ -6,6 +6,11 @@ export function checkRegex(re: string, where: string): string | undefined {
   if (re.length > 1024) return `"${where}": regex is too large, max length allowed is 1024`;
   const bad = /\(\?<?[=!]|\\[1-9]|\\k</.exec(re);
   if (bad) return `"${where}": error parsing regexp: invalid or unsupported Perl syntax: \`${bad[0]}\``;
+  for (const m of re.matchAll(/(?<!\\)\{(\d+)(?:,(\d*))?\}/g)) {
+    if (Number(m[1]) > 1000 || (m[2] !== undefined && m[2] !== '' && Number(m[2]) > 1000)) {
+      return `"${where}": error parsing regexp: invalid repeat count: \`${m[0]}\``;
+    }
+  }
   let js = re.replace(/\(\?P</g, '(?<');
   let flags = 'u';
   // Leading inline flags (?i) / (?s) / (?m) are RE2 syntax; JS takes them as flags.

@@ -52,6 +52,8 @@ describe('shared primitives', () => {
     expect(checkRegex('foo(?=bar)', 'uri')).toMatch(/Perl syntax/);
     expect(checkRegex('[', 'uri')).toMatch(/error parsing regexp/);
     expect(checkRegex('a'.repeat(1025), 'uri')).toMatch(/too large/);
+    expect(checkRegex('a{1001}', 'uri')).toMatch(/repeat count/);
+    expect(checkRegex('[[:alpha:]]+\\z', 'uri')).toBeUndefined();
   });
 });
 
