@@ -5,6 +5,8 @@ import { TypeUrl, type EnvoyJson, type XdsSnapshot } from '@mesh/xds';
 export interface StoredResource {
   readonly json: EnvoyJson;
   readonly version: string;
+  /** The encoded resource, to tell a re-sent identical resource from a changed one. */
+  readonly bytes: Uint8Array;
 }
 
 export type TypeResources = Map<string, StoredResource>;

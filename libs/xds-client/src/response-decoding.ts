@@ -11,7 +11,7 @@ export interface IncomingResource {
 
 /** Decoded resources by name, and every error found (each naming its resource and field). */
 export interface DecodedResources {
-  readonly resources: Map<string, { json: EnvoyJson; version: string }>;
+  readonly resources: Map<string, { json: EnvoyJson; version: string; bytes: Uint8Array }>;
   readonly errors: string[];
 }
 
@@ -29,7 +29,7 @@ function rawName(typeUrl: string, any: PackedAny): string | undefined {
 /** Decodes every resource of a response of `typeUrl`; `defaultVersion` is used when a resource has none (SotW). */
 export function decodeResources(typeUrl: string, incoming: readonly IncomingResource[], defaultVersion: string): DecodedResources {
   const kind = shortTypeName[typeUrl] ?? typeUrl;
-  const resources = new Map<string, { json: EnvoyJson; version: string }>();
+  const resources = new Map<string, { json: EnvoyJson; version: string; bytes: Uint8Array }>();
   const errors: string[] = [];
   incoming.forEach((item, index) => {
     const label = (name: string | undefined): string => `${kind} resource ${name === undefined ? `#${index}` : JSON.stringify(name)}`;
@@ -58,7 +58,7 @@ export function decodeResources(typeUrl: string, incoming: readonly IncomingReso
       errors.push(`${label(name)}: duplicate resource in one response`);
       return;
     }
-    resources.set(name, { json, version: item.version ?? defaultVersion });
+    resources.set(name, { json, version: item.version ?? defaultVersion, bytes: item.any.value });
   });
   return { resources, errors };
 }

@@ -20,7 +20,7 @@ import { ClientStream, type IncomingResponse } from './client-stream.ts';
 import { FetchTracker } from './fetch-tracker.ts';
 import { decodeResources } from './response-decoding.ts';
 import { endpointNames, routeNames, secretNames } from './resource-refs.ts';
-import { ResourceStore, type TypeResources } from './resource-store.ts';
+import { ResourceStore, type StoredResource, type TypeResources } from './resource-store.ts';
 
 /** Options of an XdsClient (names follow Envoy's ads_config where they exist). */
 export interface XdsClientOptions {
@@ -205,7 +205,7 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
       return;
     }
     const decoded = decodeResources(typeUrl, response.resources, response.version);
-    const candidate = this.candidate(typeUrl, sub, response, decoded.resources);
+    const { resources: candidate, changed } = this.candidate(typeUrl, sub, response, decoded.resources);
     const errors = [...decoded.errors];
     if (errors.length === 0 && this.options.validate !== undefined) {
       try {
@@ -219,24 +219,34 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
       return;
     }
     this.nacks.delete(typeUrl);
+    const firstAccept = this.store.version(typeUrl) === undefined;
     this.store.accept(typeUrl, candidate, response.version);
     this.fetches.settle(typeUrl, [...decoded.resources.keys(), ...response.removed, '']);
-    this.dirty = true;
+    if (changed || firstAccept) this.dirty = true;
     this.ack(typeUrl, response.version, response.nonce);
     this.updateSubscriptions();
     this.maybeEmit();
   }
 
   /** The type's resources if the response is accepted. */
-  private candidate(typeUrl: string, sub: Subscription, response: IncomingResponse, incoming: Map<string, { json: EnvoyJson; version: string }>): TypeResources {
+  private candidate(typeUrl: string, sub: Subscription, response: IncomingResponse, incoming: Map<string, StoredResource>): { resources: TypeResources; changed: boolean } {
+    const current = this.store.resources(typeUrl);
     const replaceAll = response.mode === 'SotW' && sub.wildcard;
-    const next: TypeResources = replaceAll ? new Map() : new Map(this.store.resources(typeUrl));
-    for (const name of response.removed) next.delete(name);
+    const next: TypeResources = replaceAll ? new Map() : new Map(current);
+    let changed = false;
+    for (const name of response.removed) changed = next.delete(name) || changed;
     for (const [name, resource] of incoming) {
       if (!sub.wildcard && !sub.names.has(name)) continue; // not asked for
-      next.set(name, resource);
+      const old = current.get(name);
+      // An identical resource keeps its object, so consumers can skip it by identity.
+      if (old !== undefined && Buffer.compare(old.bytes, resource.bytes) === 0) next.set(name, { ...old, version: resource.version });
+      else {
+        next.set(name, resource);
+        changed = true;
+      }
     }
-    return next;
+    if (next.size !== current.size) changed = true;
+    return { resources: next, changed };
   }
 
   private ack(typeUrl: string, version: string, nonce: string): void {

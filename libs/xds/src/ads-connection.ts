@@ -29,6 +29,12 @@ export interface AdsServerContext {
 /** Types whose empty subscription means "everything" (xDS root types). */
 export const wildcardTypes: ReadonlySet<string> = new Set([TypeUrl.Cluster, TypeUrl.Listener]);
 
+/** The type Envoy re-requests when a resource of the key type changes (clusters → endpoints, listeners → routes). */
+export const dependentType: Readonly<Record<string, string>> = {
+  [TypeUrl.Cluster]: TypeUrl.ClusterLoadAssignment,
+  [TypeUrl.Listener]: TypeUrl.RouteConfiguration,
+};
+
 /** Mutable per-type state of one stream. */
 export class TypeState {
   readonly typeUrl: string;

@@ -150,7 +150,25 @@ describe('AdsServer', () => {
       provider.set(TypeUrl.Listener, { l1: listener('l1', 7777) }).set(TypeUrl.Cluster, { c1: cluster('c1', '4s') });
       server.push({ types: [TypeUrl.Listener] });
       expect((await s.next()).type_url).toBe(TypeUrl.Listener);
-      await s.none();
+      expect((await s.next()).type_url).toBe(TypeUrl.RouteConfiguration); // re-sent after LDS, unchanged
+      await s.none(); // CDS changed too, but was not in the filter
+    });
+
+    it('re-sends EDS after a CDS change even when endpoints did not change (Envoy waits for it while warming)', async () => {
+      const s = track(sotwStream(target));
+      s.send({ node, type_url: TypeUrl.Cluster });
+      const cds = await s.next();
+      s.send({ type_url: TypeUrl.ClusterLoadAssignment, resource_names: ['c1', 'c2'] });
+      const eds = await s.next();
+      s.send({ type_url: TypeUrl.Cluster, response_nonce: cds.nonce, version_info: cds.version_info });
+      s.send({ type_url: TypeUrl.ClusterLoadAssignment, resource_names: ['c1', 'c2'], response_nonce: eds.nonce, version_info: eds.version_info });
+      await s.none(100);
+      provider.update(TypeUrl.Cluster, { c1: cluster('c1', '7s') });
+      server.push({ types: [TypeUrl.Cluster] });
+      expect((await s.next()).type_url).toBe(TypeUrl.Cluster);
+      const again = await s.next();
+      expect(again.type_url).toBe(TypeUrl.ClusterLoadAssignment);
+      expect(names(again)).toEqual(['c1', 'c2']);
     });
 
     it('answers an unknown type URL with an empty response and survives a malformed request', async () => {
@@ -233,6 +251,21 @@ describe('AdsServer', () => {
       const update = await s.next();
       expect(deltaNames(update)).toEqual(['c2']);
       expect(update.removed_resources).toEqual([]);
+    });
+
+    it('re-sends subscribed endpoints after a cluster change', async () => {
+      const s = track(deltaStream(target));
+      s.send({ node, type_url: TypeUrl.Cluster });
+      await s.next();
+      s.send({ type_url: TypeUrl.ClusterLoadAssignment, resource_names_subscribe: ['c1', 'c2'] });
+      await s.next();
+      provider.update(TypeUrl.Cluster, { c2: cluster('c2', '8s') });
+      server.push();
+      expect(deltaNames(await s.next())).toEqual(['c2']);
+      const eds = await s.next();
+      expect(eds.type_url).toBe(TypeUrl.ClusterLoadAssignment);
+      expect(deltaNames(eds)).toEqual(['c1', 'c2']);
+      await s.none();
     });
 
     it('records a NACK and does not re-send', async () => {

@@ -1,7 +1,7 @@
 // Incremental ADS (DeltaAggregatedResources): subscribe/unsubscribe, initial_resource_versions, and responses
 // that carry only changed resources plus removed_resources.
 import { randomUUID } from 'node:crypto';
-import { AdsConnection, shortType, wildcardTypes, type TypeState } from './ads-connection.ts';
+import { AdsConnection, dependentType, shortType, wildcardTypes, type TypeState } from './ads-connection.ts';
 import type { AdsServerStream } from './ads-service.ts';
 import { encodeDeltaResponse, type DeltaDiscoveryRequest, type DeltaResource } from './discovery-wire.ts';
 
@@ -60,26 +60,35 @@ export class DeltaStream {
       else state.names.delete(name);
       if (!state.wildcard) state.sent.delete(name);
     }
-    if (firstRequest || gained) conn.enqueue(() => this.respond(state, firstRequest));
+    if (firstRequest || gained) conn.enqueue(async () => void (await this.respond(state, firstRequest)));
   }
 
-  /** Pushes the given types (called from the connection's queue). */
+  /** Pushes the given types; after a CDS (LDS) change, EDS (RDS) resources are re-sent as Envoy expects. */
   async push(types: readonly string[]): Promise<void> {
-    for (const typeUrl of types) {
+    const forced = new Set<string>();
+    const order = [...types];
+    for (let i = 0; i < order.length; i++) {
+      const typeUrl = order[i] ?? '';
       const state = this.conn.types.get(typeUrl);
-      if (state !== undefined) await this.respond(state, false);
+      if (state === undefined) continue;
+      const sent = await this.respond(state, false, forced.has(typeUrl));
+      const dependent = sent ? dependentType[typeUrl] : undefined;
+      if (dependent !== undefined && this.conn.types.get(dependent)?.active === true) {
+        forced.add(dependent);
+        if (!order.includes(dependent)) order.splice(i + 1, 0, dependent);
+      }
     }
   }
 
   /** Sends changed and removed resources; on the first request of a type, also an empty answer. */
-  private async respond(state: TypeState, force: boolean): Promise<void> {
+  private async respond(state: TypeState, force: boolean, resendAll = false): Promise<boolean> {
     const conn = this.conn;
     const encoded = state.active ? await conn.generate(state) : new Map();
-    if (encoded === undefined) return;
+    if (encoded === undefined) return false;
     const resources: DeltaResource[] = [];
     const nextSent = new Map(state.sent);
     for (const [name, resource] of encoded) {
-      if (state.sent.get(name) === resource.version) continue;
+      if (state.sent.get(name) === resource.version && !resendAll) continue;
       resources.push({ name, version: resource.version, resource: { type_url: state.typeUrl, value: resource.bytes } });
       nextSent.set(name, resource.version);
     }
@@ -97,7 +106,7 @@ export class DeltaStream {
         nextSent.set(name, '');
       }
     }
-    if (resources.length === 0 && removed.length === 0 && !force) return;
+    if (resources.length === 0 && removed.length === 0 && !force) return false;
     const version = conn.context.version();
     const nonce = `${version}${randomUUID()}`;
     const response = {
@@ -108,11 +117,12 @@ export class DeltaStream {
       removed_resources: removed,
       ...(conn.context.controlPlaneId === undefined ? {} : { control_plane: { identifier: conn.context.controlPlaneId } }),
     };
-    if (conn.closed) return;
+    if (conn.closed) return false;
     this.call.write(encodeDeltaResponse(response));
     state.sent = nextSent;
     this.pendingNonces.set(nonce, { typeUrl: state.typeUrl, version });
     if (this.pendingNonces.size > 64) this.pendingNonces.delete(this.pendingNonces.keys().next().value ?? '');
     conn.recordSent(state, version, nonce, resources.length, removed.length);
+    return true;
   }
 }

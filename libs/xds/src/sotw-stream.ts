@@ -1,7 +1,7 @@
 // State-of-the-world ADS (StreamAggregatedResources): request classification (new request, ACK, NACK, stale
 // nonce), subscription tracking and change-only pushes. CDS and LDS responses always carry the full set.
 import { randomUUID } from 'node:crypto';
-import { AdsConnection, shortType, wildcardTypes, type TypeState } from './ads-connection.ts';
+import { AdsConnection, dependentType, shortType, wildcardTypes, type TypeState } from './ads-connection.ts';
 import type { AdsServerStream } from './ads-service.ts';
 import { encodeDiscoveryResponse, type DiscoveryRequest } from './discovery-wire.ts';
 
@@ -32,11 +32,11 @@ export class SotwStream {
     const gained = this.updateSubscription(state, request.resource_names);
     if (nonce === '') {
       // First request for the type on this stream (or a client restarting it): always answer.
-      conn.enqueue(() => this.respond(state, true));
+      conn.enqueue(async () => void (await this.respond(state, true)));
       return;
     }
     conn.recordAck(state, nonce, state.sentVersion ?? '', request.error_detail);
-    if (request.error_detail === undefined && gained) conn.enqueue(() => this.respond(state, true));
+    if (request.error_detail === undefined && gained) conn.enqueue(async () => void (await this.respond(state, true)));
   }
 
   /** Applies resource_names; true when names were added (which needs a response). */
@@ -61,23 +61,35 @@ export class SotwStream {
     return gained;
   }
 
-  /** Pushes the given types if their resources changed (called from the connection's queue). */
+  /**
+   * Pushes the given types if their resources changed. After a CDS (LDS) change, EDS (RDS) is sent even when
+   * unchanged: Envoy re-requests endpoints for updated clusters and keeps them warming until it gets a response.
+   */
   async push(types: readonly string[]): Promise<void> {
-    for (const typeUrl of types) {
+    const forced = new Set<string>();
+    const order = [...types];
+    for (let i = 0; i < order.length; i++) {
+      const typeUrl = order[i] ?? '';
       const state = this.conn.types.get(typeUrl);
-      if (state !== undefined) await this.respond(state, false);
+      if (state === undefined) continue;
+      const sent = await this.respond(state, forced.has(typeUrl));
+      const dependent = sent ? dependentType[typeUrl] : undefined;
+      if (dependent !== undefined && this.conn.types.get(dependent)?.active === true) {
+        forced.add(dependent);
+        if (!order.includes(dependent)) order.splice(i + 1, 0, dependent);
+      }
     }
   }
 
   /** Generates and sends a response; without `force`, only when something changed since the last one. */
-  private async respond(state: TypeState, force: boolean): Promise<void> {
+  private async respond(state: TypeState, force: boolean): Promise<boolean> {
     const conn = this.conn;
-    if (!state.active && !force) return;
+    if (!state.active && !force) return false;
     const encoded = state.active ? await conn.generate(state) : new Map();
-    if (encoded === undefined) return; // generation failed: keep what the proxy has
+    if (encoded === undefined) return false; // generation failed: keep what the proxy has
     let changed = encoded.size !== state.sent.size;
     for (const [name, resource] of encoded) if (state.sent.get(name) !== resource.version) changed = true;
-    if (!changed && !force) return;
+    if (!changed && !force) return false;
     const version = conn.context.version();
     const nonce = `${version}${randomUUID()}`;
     const response = {
@@ -87,9 +99,10 @@ export class SotwStream {
       resources: [...encoded.values()].map((r) => ({ type_url: state.typeUrl, value: r.bytes })),
       ...(conn.context.controlPlaneId === undefined ? {} : { control_plane: { identifier: conn.context.controlPlaneId } }),
     };
-    if (conn.closed) return;
+    if (conn.closed) return false;
     this.call.write(encodeDiscoveryResponse(response));
     state.sent = new Map([...encoded].map(([name, r]) => [name, r.version]));
     conn.recordSent(state, version, nonce, encoded.size, 0);
+    return true;
   }
 }
