@@ -2,7 +2,7 @@
 // loopback echo upstreams, and builders for the Envoy resources tests send.
 import http from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
-import { AdsServer, StaticProvider, TypeUrl, type EnvoyJson } from '@mesh/xds';
+import { AdsServer, StaticProvider, TypeUrl, normalize as wireNormalize, type EnvoyJson } from '@mesh/xds';
 import { XdsClient, type XdsClientNackEvent } from '@mesh/xds-client';
 import { freePort, waitFor } from '@mesh/testing';
 import { pino } from 'pino';
@@ -88,7 +88,7 @@ export class MeshHarness {
       const w = want[k] ?? {};
       const g = got[k];
       if (g.size !== Object.keys(w).length) return false;
-      for (const [name, v] of Object.entries(w)) if (!isDeepStrictEqual(normalize(g.get(name)), normalize(v))) return false;
+      for (const [name, v] of Object.entries(w)) if (!isDeepStrictEqual(normalize(g.get(name)), normalize(wireNormalize(typeOf[k], v)))) return false;
     }
     return true;
   }
