@@ -6,5 +6,5 @@ export { meshResourceKinds, resourceKey } from './resources.ts';
 export type { MeshResource, OtherResource } from './resources.ts';
 export { kinds, lookupKind, findKindByName, apiVersionOf } from './kinds.ts';
 export type { KindInfo } from './kinds.ts';
-export { parseYamlDocuments, formatDocumentError } from './yaml-loader.ts';
+export { parseYamlDocuments, parseYamlValue, formatDocumentError } from './yaml-loader.ts';
 export type { ParsedDocuments, DocumentError } from './yaml-loader.ts';

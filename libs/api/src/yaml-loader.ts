@@ -103,3 +103,12 @@ export function formatDocumentError(e: DocumentError, file?: string): string {
   const where = `${file ? `${file}: ` : ''}document ${e.index + 1} (line ${e.line})`;
   return e.path ? `${where}: ${e.path}: ${e.message}` : `${where}: ${e.message}`;
 }
+
+/** Parses one YAML (or JSON) value, e.g. the `mesh` key of the `istio` ConfigMap; throws with the parser's message. */
+export function parseYamlValue(text: string): unknown {
+  const docs = parseAllDocuments(text);
+  const doc = Array.isArray(docs) ? docs[0] : docs;
+  if (!doc) return undefined;
+  if (doc.errors.length > 0) throw new Error(`invalid YAML: ${doc.errors[0]?.message ?? 'parse error'}`);
+  return doc.toJS();
+}

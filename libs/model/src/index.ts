@@ -4,6 +4,8 @@ export type { ServiceInstance } from './snapshot.ts';
 export { parseProxy, ProxyParseError } from './proxy.ts';
 export type { Proxy, NodeType } from './proxy.ts';
 export { defaultMeshConfig, resolveMeshConfig } from './mesh-config.ts';
+export { parseMeshConfig, meshConfigFromConfigMaps } from './mesh-config-source.ts';
+export type { MeshConfigParse } from './mesh-config-source.ts';
 export type { MeshConfig, MeshConfigInput } from './mesh-config.ts';
 export { parseProtocol, kubePortProtocol, isHttp, isHttp2, isTcp } from './protocol.ts';
 export type { Protocol } from './protocol.ts';

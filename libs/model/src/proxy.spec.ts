@@ -28,6 +28,13 @@ describe('parseProxy', () => {
     expect(p.type).toBe('router');
   });
 
+  it('takes the namespace from the pod id when the domain is not a Kubernetes one (grpcgen bootstrap)', () => {
+    const p = parseProxy('sidecar~127.0.1.1~echo.test~cluster.local', { GENERATOR: 'grpc' });
+    expect(p.namespace).toBe('test');
+    expect(p.dnsDomain).toBe('test.svc.cluster.local');
+    expect(p.generator).toBe('grpc');
+  });
+
   it('rejects malformed ids with the field and reason', () => {
     expect(() => parseProxy('sidecar~1.2.3.4~x')).toThrow(ProxyParseError);
     expect(() => parseProxy('sidecar~1.2.3.4~x')).toThrow(/node.id: expected 4 parts/);

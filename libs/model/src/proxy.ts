@@ -51,7 +51,9 @@ export function parseProxy(nodeId: string, metadata: Record<string, unknown> = {
   const ipsMeta = stringField(metadata, 'INSTANCE_IPS');
   const ips = (ipsMeta ? ipsMeta.split(',') : [ip]).map((s) => s.trim()).filter(Boolean);
   if (ips.length === 0) throw new ProxyParseError('node.id: no IP address (part 2 empty and no INSTANCE_IPS metadata)');
-  const namespace = stringField(metadata, 'NAMESPACE') ?? (domain.split('.')[0] || undefined) ?? id.split('.')[1];
+  // Namespace: metadata, else the `<ns>.svc.<suffix>` DNS domain, else the `<pod>.<ns>` id.
+  const fromDomain = domain.includes('.svc.') ? domain.split('.')[0] : undefined;
+  const namespace = stringField(metadata, 'NAMESPACE') ?? (fromDomain || undefined) ?? (id.split('.')[1] || undefined);
   if (!namespace) throw new ProxyParseError('node.metadata.NAMESPACE: missing and not derivable from the node id');
   const mode = stringField(metadata, 'INTERCEPTION_MODE') ?? 'REDIRECT';
   if (mode !== 'REDIRECT' && mode !== 'TPROXY' && mode !== 'NONE') throw new ProxyParseError(`node.metadata.INTERCEPTION_MODE: unknown mode "${mode}"`);
@@ -61,7 +63,7 @@ export function parseProxy(nodeId: string, metadata: Record<string, unknown> = {
     id,
     namespace,
     ipAddresses: ips,
-    dnsDomain: domain.includes('.') ? domain : `${namespace}.svc.cluster.local`,
+    dnsDomain: domain.includes('.svc.') ? domain : `${namespace}.svc.cluster.local`,
     labels: labelsOf(metadata),
     metadata,
     locality: loc,

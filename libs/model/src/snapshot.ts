@@ -1,5 +1,6 @@
 // The immutable mesh snapshot: services, endpoints and config, with the per-proxy queries translation needs.
 import type {
+  ConfigMap,
   DestinationRule,
   EndpointSlice,
   Gateway,
@@ -26,6 +27,7 @@ import {
 import { hostMatches, isExportedTo, labelsMatch } from './hosts.ts';
 import { endpointsFromPods, endpointsFromSlices, serviceFromKube, type PortEndpoints } from './kube-registry.ts';
 import { resolveMeshConfig, type MeshConfig, type MeshConfigInput } from './mesh-config.ts';
+import { meshConfigFromConfigMaps } from './mesh-config-source.ts';
 import type { Proxy } from './proxy.ts';
 import type { EndpointModel, ServiceModel, ServicePortModel } from './service.ts';
 import { endpointsFromServiceEntry, servicesFromServiceEntry } from './serviceentry-registry.ts';
@@ -165,7 +167,9 @@ function byKind<K extends MeshResource['kind']>(objects: readonly MeshResource[]
 
 /** Builds the snapshot from typed resources (any order). No I/O. */
 export function buildSnapshot(objects: readonly MeshResource[], meshConfig: MeshConfigInput = {}): MeshSnapshot {
-  const mesh = resolveMeshConfig(meshConfig);
+  // The `istio` ConfigMap supplies the mesh config; fields given explicitly by the caller win.
+  const fromConfigMap = meshConfigFromConfigMaps(byKind(objects, 'ConfigMap') as ConfigMap[], meshConfig.rootNamespace ?? 'istio-system');
+  const mesh = resolveMeshConfig({ ...fromConfigMap?.config, ...meshConfig });
   const services: ServiceModel[] = [];
   const endpoints = new Map<string, PortEndpoints>();
   const pods = byKind(objects, 'Pod') as Pod[];
