@@ -41,6 +41,12 @@ export interface ServiceInstance {
   readonly targetPort: number;
 }
 
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
+
 function freezeDeep<T>(list: T[]): readonly T[] {
   return Object.freeze(list);
 }
@@ -53,6 +59,11 @@ export class MeshSnapshot {
   readonly config: ConfigIndex;
   readonly secrets: ReadonlyMap<string, Secret>;
   private readonly endpointIndex: ReadonlyMap<string, PortEndpoints>;
+  // Derived indexes, built once: every proxy's generation reads them many times.
+  private readonly servicesByHost = new Map<string, ServiceModel[]>();
+  private readonly vsByGateway = new Map<string, ResolvedVirtualService[]>();
+  private readonly drByNamespace = new Map<string, ResolvedDestinationRule[]>();
+  private readonly instancesByIp = new Map<string, Array<{ service: ServiceModel; port: ServicePortModel; endpoint: EndpointModel }>>();
 
   constructor(meshConfig: MeshConfig, services: ServiceModel[], endpoints: Map<string, PortEndpoints>, config: ConfigIndex, secrets: Map<string, Secret>) {
     this.meshConfig = Object.freeze(meshConfig);
@@ -60,6 +71,12 @@ export class MeshSnapshot {
     this.endpointIndex = endpoints;
     this.config = Object.freeze(config);
     this.secrets = secrets;
+    for (const s of services) {
+      push(this.servicesByHost, s.hostname, s);
+      for (const sp of s.ports) for (const e of endpoints.get(`${s.namespace}/${s.hostname}`)?.get(sp.port) ?? []) push(this.instancesByIp, e.address, { service: s, port: sp, endpoint: e });
+    }
+    for (const vs of config.virtualServices) for (const g of new Set(vs.gateways)) push(this.vsByGateway, g, vs);
+    for (const dr of config.destinationRules) push(this.drByNamespace, dr.namespace, dr);
     Object.freeze(this);
   }
 
@@ -70,7 +87,7 @@ export class MeshSnapshot {
 
   /** The service for a host as seen from `namespace` (own namespace first, then any exported one). */
   serviceByHost(hostname: string, namespace: string): ServiceModel | undefined {
-    const candidates = this.services.filter((s) => s.hostname === hostname && isExportedTo(s.exportTo, s.namespace, namespace));
+    const candidates = (this.servicesByHost.get(hostname) ?? []).filter((s) => isExportedTo(s.exportTo, s.namespace, namespace));
     return candidates.find((s) => s.namespace === namespace) ?? candidates[0];
   }
 
@@ -94,9 +111,7 @@ export class MeshSnapshot {
 
   /** VirtualServices attached to `gateway` (`mesh` or `ns/name`) that are visible from `namespace`. */
   virtualServicesFor(gateway: string, namespace: string): readonly ResolvedVirtualService[] {
-    return this.config.virtualServices.filter(
-      (vs) => vs.gateways.includes(gateway) && (gateway !== 'mesh' || isExportedTo(vs.resource.spec.exportTo, vs.namespace, namespace)),
-    );
+    return (this.vsByGateway.get(gateway) ?? []).filter((vs) => gateway !== 'mesh' || isExportedTo(vs.resource.spec.exportTo, vs.namespace, namespace));
   }
 
   /** The first VirtualService for a host (exact host before wildcard), from a list already filtered by gateway. */
@@ -111,7 +126,9 @@ export class MeshSnapshot {
 
   /** The DestinationRule that applies to `service` for a proxy in `proxyNamespace`. */
   destinationRule(service: ServiceModel, proxyNamespace: string): ResolvedDestinationRule | undefined {
-    return pickDestinationRule(this.config.destinationRules, service.hostname, proxyNamespace, service.namespace, this.meshConfig.rootNamespace);
+    const ns = [proxyNamespace, service.namespace, this.meshConfig.rootNamespace];
+    const rules = [...new Set(ns)].flatMap((n) => this.drByNamespace.get(n) ?? []);
+    return pickDestinationRule(rules, service.hostname, proxyNamespace, service.namespace, this.meshConfig.rootNamespace);
   }
 
   /** Gateways whose selector matches a router proxy's labels. */
@@ -123,23 +140,28 @@ export class MeshSnapshot {
   serviceInstances(proxy: Proxy): readonly ServiceInstance[] {
     const out: ServiceInstance[] = [];
     const seen = new Set<string>();
-    const ips = new Set(proxy.ipAddresses);
-    for (const s of this.services) {
-      if (s.registry === 'ServiceEntry' && s.meshExternal) continue;
-      for (const sp of s.ports) {
-        const eps = this.endpoints(s, sp.port).filter((e) => ips.has(e.address));
-        let target: number | undefined = eps[0]?.port;
-        if (target === undefined && s.namespace === proxy.namespace && s.selector && Object.keys(s.selector).length > 0 && labelsMatch(s.selector, proxy.labels)) {
-          target = typeof sp.targetPort === 'number' ? sp.targetPort : sp.targetPort === undefined ? sp.port : undefined;
-        }
-        if (target === undefined) continue;
-        const key = `${s.hostname}|${sp.port}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        out.push({ service: s, servicePort: sp, targetPort: target });
+    const add = (service: ServiceModel, servicePort: ServicePortModel, targetPort: number): void => {
+      const key = `${service.hostname}|${servicePort.port}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      out.push({ service, servicePort, targetPort });
+    };
+    for (const ip of proxy.ipAddresses) {
+      for (const i of this.instancesByIp.get(ip) ?? []) {
+        if (i.service.registry === 'ServiceEntry' && i.service.meshExternal) continue;
+        add(i.service, i.port, i.endpoint.port);
       }
     }
-    return out;
+    // Before its endpoints are published, a workload still serves the services whose selector it matches.
+    for (const s of this.services) {
+      if (s.namespace !== proxy.namespace || !s.selector || Object.keys(s.selector).length === 0 || !labelsMatch(s.selector, proxy.labels)) continue;
+      if (s.registry === 'ServiceEntry' && s.meshExternal) continue;
+      for (const sp of s.ports) {
+        const target = typeof sp.targetPort === 'number' ? sp.targetPort : sp.targetPort === undefined ? sp.port : undefined;
+        if (target !== undefined) add(s, sp, target);
+      }
+    }
+    return out.sort((a, b) => (a.service.hostname < b.service.hostname ? -1 : a.service.hostname > b.service.hostname ? 1 : a.servicePort.port - b.servicePort.port));
   }
 
   /** PeerAuthentication mTLS mode for a workload (workload selector, then namespace, then root); PERMISSIVE by default. */

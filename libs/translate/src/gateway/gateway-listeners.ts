@@ -74,7 +74,7 @@ export function buildGatewayListeners(ctx: ProxyContext): GatewayResult {
     }
     for (const s of servers.filter((x) => x.kind === 'passthrough')) {
       needsTlsInspector = true;
-      for (const vs of ctx.snapshot.virtualServicesFor(s.gatewayRef, ctx.proxy.namespace)) {
+      for (const vs of ctx.virtualServices(s.gatewayRef)) {
         if (exposedHosts(s, vs).length === 0) continue;
         for (const c of tlsChains(ctx, vs, s.server.port.number, s.gatewayRef)) {
           chains.push({ filter_chain_match: { server_names: [...c.serverNames] }, filters: [tcpProxy(ctx, c.clusters)] });
@@ -82,7 +82,7 @@ export function buildGatewayListeners(ctx: ProxyContext): GatewayResult {
       }
     }
     for (const s of servers.filter((x) => x.kind === 'tcp')) {
-      for (const vs of ctx.snapshot.virtualServicesFor(s.gatewayRef, ctx.proxy.namespace)) {
+      for (const vs of ctx.virtualServices(s.gatewayRef)) {
         if (exposedHosts(s, vs).length === 0) continue;
         const clusters = vsTcpClusters(ctx, vs, s.server.port.number, s.gatewayRef);
         if (clusters && !chains.some((c) => !c['filter_chain_match'])) chains.push({ filters: [tcpProxy(ctx, clusters)] });

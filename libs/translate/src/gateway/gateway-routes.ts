@@ -10,7 +10,7 @@ export function buildGatewayRouteConfig(ctx: ProxyContext, name: string, port: n
   const vhosts = new Map<string, EnvoyJson>();
   const redirect = servers.some((s) => s.server.tls?.httpsRedirect);
   for (const s of servers) {
-    for (const vs of ctx.snapshot.virtualServicesFor(s.gatewayRef, ctx.proxy.namespace)) {
+    for (const vs of ctx.virtualServices(s.gatewayRef)) {
       const hosts = exposedHosts(s, vs);
       if (hosts.length === 0) continue;
       const routes = translateVirtualServiceRoutes(ctx, vs, s.gatewayRef, s.server.port.number);

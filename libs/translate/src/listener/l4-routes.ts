@@ -29,7 +29,7 @@ export function vsTcpClusters(ctx: ProxyContext, vs: ResolvedVirtualService, por
 
 /** Clusters for TCP traffic to `svc:port`: the first applicable VirtualService `tcp` route, else the service's own cluster. */
 export function tcpClusters(ctx: ProxyContext, svc: ServiceModel, port: number, gateway = 'mesh'): Array<{ name: string; weight: number }> {
-  const vs = ctx.snapshot.virtualServiceForHost(ctx.snapshot.virtualServicesFor(gateway, ctx.proxy.namespace), svc.hostname);
+  const vs = ctx.virtualServiceForHost(gateway, svc.hostname);
   const fromVs = vs ? vsTcpClusters(ctx, vs, port, gateway) : undefined;
   if (fromVs) return fromVs;
   return [{ name: outboundClusterName(port, '', svc.hostname), weight: 100 }];

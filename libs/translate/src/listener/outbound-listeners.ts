@@ -56,7 +56,6 @@ export function buildOutboundListeners(ctx: ProxyContext): OutboundListenerResul
     }
     return e;
   };
-  const vsList = ctx.snapshot.virtualServicesFor('mesh', ctx.proxy.namespace);
   for (const svc of ctx.services) {
     for (const p of svc.ports) {
       if (p.protocol === 'UDP') continue;
@@ -92,7 +91,7 @@ export function buildOutboundListeners(ctx: ProxyContext): OutboundListenerResul
         continue;
       }
       if (isTlsLike(p)) {
-        const vs = ctx.snapshot.virtualServiceForHost(vsList, svc.hostname);
+        const vs = ctx.virtualServiceForHost('mesh', svc.hostname);
         const chains = vs ? tlsChains(ctx, vs, p.port, 'mesh') : [];
         for (const c of chains) {
           const names = c.serverNames.filter((n) => !e.sni.has(n));

@@ -22,8 +22,7 @@ export function defaultRoute(ctx: ProxyContext, svc: ServiceModel, port: number)
 
 /** Routes for one service on one port: its mesh VirtualService's, or the default. */
 export function serviceRoutes(ctx: ProxyContext, svc: ServiceModel, port: number): EnvoyJson[] {
-  const vsList = ctx.snapshot.virtualServicesFor('mesh', ctx.proxy.namespace);
-  const vs = ctx.snapshot.virtualServiceForHost(vsList, svc.hostname);
+  const vs = ctx.virtualServiceForHost('mesh', svc.hostname);
   if (vs) {
     const routes = translateVirtualServiceRoutes(ctx, vs, 'mesh', port);
     if (routes.length > 0) return routes;
