@@ -1,0 +1,2 @@
+// Helpers for the kind path and chart tests.
+export {};
