@@ -22,8 +22,9 @@ type Req = IncomingMessage | Http2ServerRequest;
 
 /** Finds the downstream context of a request (HTTP/1.1 socket or HTTP/2 session socket). */
 export function contextOf(req: Req): DownstreamContext | undefined {
-  const sock = (req.httpVersionMajor >= 2 ? (req as Http2ServerRequest).stream.session?.socket : req.socket) as unknown as WithContext | undefined;
-  return sock?.[kDownstream];
+  const sock = (req.httpVersionMajor >= 2 ? (req as Http2ServerRequest).stream.session?.socket : req.socket) as unknown as (WithContext & { stream?: WithContext }) | undefined;
+  // A ReplaySocket under HTTP/2 is wrapped by Node in a JS stream socket that exposes it as `.stream`.
+  return sock?.[kDownstream] ?? sock?.stream?.[kDownstream];
 }
 
 /** Handles requests for every HTTP connection manager of the runtime. */
