@@ -160,8 +160,10 @@ export class AdsConnection implements AdsConnectionInfo {
     try {
       generated = await this.context.provider.generate(this.info(), state.typeUrl, names);
     } catch (err) {
-      this.context.logger.error({ conn: this.id, type: shortType(state.typeUrl), err }, 'ads: generate failed');
-      return undefined;
+      // A type the mesh does not know is answered with nothing; for known types the proxy keeps what it has.
+      const known = typeRank(state.typeUrl) < pushOrder.length;
+      this.context.logger[known ? 'error' : 'debug']({ conn: this.id, type: shortType(state.typeUrl), err }, 'ads: generate failed');
+      return known ? undefined : new Map();
     }
     const encoded: EncodedSet = new Map();
     for (const [name, resource] of generated ?? new Map<string, EnvoyJson>()) {

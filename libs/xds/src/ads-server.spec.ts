@@ -184,6 +184,27 @@ describe('AdsServer', () => {
       expect(names(await again.next())).toEqual(['c1', 'c2']);
     });
 
+    it('answers a type the provider rejects with an empty response', async () => {
+      const throwing = new AdsServer({
+        provider: {
+          generate: (_conn, typeUrl) => {
+            throw new Error(`no generator for ${typeUrl}`);
+          },
+        },
+      });
+      const { port } = await throwing.listen('127.0.0.1:0');
+      const s = sotwStream(`127.0.0.1:${port}`);
+      try {
+        s.send({ node, type_url: 'type.googleapis.com/istio.mesh.v1alpha1.ProxyConfig' });
+        expect((await s.next()).resources).toEqual([]);
+        s.send({ type_url: TypeUrl.Cluster }); // a known type whose generation fails gets no (empty) answer
+        await s.none();
+      } finally {
+        s.close();
+        await throwing.close();
+      }
+    });
+
     it('emits connect and disconnect', async () => {
       const connected = new Promise((resolve) => server.once('connect', resolve));
       const s = sotwStream(target);

@@ -93,7 +93,7 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
     });
     this.grpcServer = server;
     this.logger.info({ address, port }, 'ads: listening');
-    return { port };
+    return { port: address.startsWith('unix:') ? 0 : port };
   }
 
   /** Regenerates and sends what changed to the matching connections (a new push version). */
