@@ -11,6 +11,8 @@ export interface ProxyContext {
   virtualServices(gateway: string): readonly ResolvedVirtualService[];
   /** The VirtualService for `host` through `gateway`: exact host first, then the first wildcard match. */
   virtualServiceForHost(gateway: string, host: string): ResolvedVirtualService | undefined;
+  /** Config problems met while generating (`<Kind> <ns>/<name> <field>: <reason>`), left out of the output. */
+  readonly errors: string[];
 }
 
 interface GatewayIndex {
@@ -44,6 +46,7 @@ export function proxyContext(snapshot: MeshSnapshot, proxy: Proxy): ProxyContext
     proxy,
     scope,
     services,
+    errors: [],
     virtualServices: (gateway) => index(gateway).list,
     virtualServiceForHost: (gateway, host) => {
       const idx = index(gateway);

@@ -32,6 +32,8 @@ export interface GeneratedConfig {
   /** ClusterLoadAssignments by cluster name. */
   readonly endpoints: Map<string, EnvoyJson>;
   readonly secrets: Map<string, EnvoyJson>;
+  /** Invalid config left out of the output, with the resource and field it concerns. */
+  readonly errors: readonly string[];
 }
 
 function byName(list: readonly EnvoyJson[], key = 'name'): Map<string, EnvoyJson> {
@@ -48,7 +50,7 @@ export function generate(snapshot: MeshSnapshot, proxy: Proxy): GeneratedConfig 
   const ctx = proxyContext(snapshot, proxy);
   if (proxy.generator === 'grpc') {
     const g = generateGrpc(ctx);
-    return { clusters: byName(g.clusters), listeners: byName(g.listeners), routes: byName(g.routes), endpoints: byName(g.endpoints, 'cluster_name'), secrets: new Map() };
+    return { clusters: byName(g.clusters), listeners: byName(g.listeners), routes: byName(g.routes), endpoints: byName(g.endpoints, 'cluster_name'), secrets: new Map(), errors: [...new Set(ctx.errors)] };
   }
   const outbound = buildOutboundClusters(ctx);
   if (proxy.type === 'router') {
@@ -59,6 +61,7 @@ export function generate(snapshot: MeshSnapshot, proxy: Proxy): GeneratedConfig 
       routes: byName(gw.routes),
       endpoints: byName(outbound.endpoints, 'cluster_name'),
       secrets: byName(buildSecrets(ctx, gw.credentials)),
+      errors: [...new Set(ctx.errors)],
     };
   }
   const ports = inboundPorts(ctx);
@@ -67,5 +70,5 @@ export function generate(snapshot: MeshSnapshot, proxy: Proxy): GeneratedConfig 
   const listeners = [...out.listeners];
   if (proxy.interceptionMode !== 'NONE') listeners.push(buildVirtualOutbound(ctx), buildVirtualInbound(ctx, ports));
   const routes = [...out.httpPorts.map((p) => buildSidecarRouteConfig(ctx, p)), ...out.sniffed.map((s) => buildSniffedRouteConfig(ctx, s.service, s.port))];
-  return { clusters: byName(clusters), listeners: byName(listeners), routes: byName(routes), endpoints: byName(outbound.endpoints, 'cluster_name'), secrets: new Map() };
+  return { clusters: byName(clusters), listeners: byName(listeners), routes: byName(routes), endpoints: byName(outbound.endpoints, 'cluster_name'), secrets: new Map(), errors: [...new Set(ctx.errors)] };
 }

@@ -100,3 +100,35 @@ spec:
     expect(simulate(cfg, { port: 9080, host: 'ratings' }).cluster).toBe('outbound|9080||ratings.default.svc.cluster.local');
   });
 });
+
+describe('invalid config', () => {
+  it('leaves out the bad piece, reports it and keeps generating', () => {
+    const bad = `
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: default}
+spec:
+  hosts: [reviews]
+  http:
+  - match: [{headers: {x-slow: {exact: '1'}}}]
+    route: [{destination: {host: reviews}}]
+    timeout: soon
+  - route: [{destination: {host: reviews}}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews, namespace: default}
+spec:
+  host: reviews
+  trafficPolicy: {outlierDetection: {interval: often}}
+`;
+    const cfg = generate(buildSnapshot(load(base + bad)), parseProxy(productpage));
+    expect(cfg.errors).toEqual([
+      'DestinationRule default/reviews (outbound|9080||reviews.default.svc.cluster.local): invalid duration "often"',
+      'VirtualService default/reviews http[0]: invalid duration "soon"',
+    ]);
+    expect(cfg.clusters.get('outbound|9080||reviews.default.svc.cluster.local')?.['outlier_detection']).toBeUndefined();
+    expect(simulate(cfg, { port: 9080, host: 'reviews', headers: { 'x-slow': '1' } }).cluster).toBe('outbound|9080||reviews.default.svc.cluster.local');
+  });
+});

@@ -111,6 +111,15 @@ function selectVirtualHost(rc: EnvoyJson, host: string): EnvoyJson | undefined {
   return best?.vh;
 }
 
+/** Envoy's safe_regex is RE2 with full-string semantics; a pattern JavaScript cannot compile never matches. */
+function fullMatch(regex: unknown, value: string): boolean {
+  try {
+    return new RegExp(`^(?:${String(regex)})$`).test(value);
+  } catch {
+    return false;
+  }
+}
+
 function stringMatches(m: EnvoyJson, value: string | undefined): boolean {
   if (value === undefined) return false;
   const ic = m['ignore_case'] === true;
@@ -119,7 +128,7 @@ function stringMatches(m: EnvoyJson, value: string | undefined): boolean {
   if (m['exact'] !== undefined) return v === f(m['exact']);
   if (m['prefix'] !== undefined) return v.startsWith(f(m['prefix']));
   if (m['suffix'] !== undefined) return v.endsWith(f(m['suffix']));
-  if (m['safe_regex'] !== undefined) return new RegExp(`^(?:${String(obj(m['safe_regex'])['regex'])})$`).test(value);
+  if (m['safe_regex'] !== undefined) return fullMatch(obj(m['safe_regex'])['regex'], value);
   return true;
 }
 
@@ -132,7 +141,7 @@ function routeMatches(match: EnvoyJson, req: SimulatedRequest): boolean {
   const norm = (s: unknown): string => (cs ? String(s) : String(s).toLowerCase());
   if (match['prefix'] !== undefined && !p.startsWith(norm(match['prefix']))) return false;
   if (match['path'] !== undefined && p !== norm(match['path'])) return false;
-  if (match['safe_regex'] !== undefined && !new RegExp(`^(?:${String(obj(match['safe_regex'])['regex'])})$`).test(path)) return false;
+  if (match['safe_regex'] !== undefined && !fullMatch(obj(match['safe_regex'])['regex'], path)) return false;
   const headers: Record<string, string> = { ':method': req.method ?? 'GET', ':authority': req.host ?? '', ':path': full };
   for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v;
   for (const hm of (match['headers'] as EnvoyJson[] | undefined) ?? []) {

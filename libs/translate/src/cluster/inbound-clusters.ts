@@ -4,7 +4,7 @@ import { isHttp2 } from '@mesh/model';
 import type { EnvoyJson } from '@mesh/xds';
 import type { ProxyContext } from '../context.ts';
 import type { InboundPort } from '../inbound-ports.ts';
-import { toDuration } from '../util/duration.ts';
+import { durationOr } from '../util/duration.ts';
 import { defaultCircuitBreakers, socketAddress, T } from '../util/envoy.ts';
 import { inboundClusterName } from '../util/names.ts';
 import { inboundBindConfig } from './special-clusters.ts';
@@ -13,7 +13,7 @@ import { inboundBindConfig } from './special-clusters.ts';
 export function buildInboundClusters(ctx: ProxyContext, ports: readonly InboundPort[]): EnvoyJson[] {
   return ports.map((p) => {
     const name = inboundClusterName(p.port);
-    const cluster: EnvoyJson = { name, connect_timeout: toDuration(ctx.snapshot.meshConfig.connectTimeout) };
+    const cluster: EnvoyJson = { name, connect_timeout: durationOr(ctx.snapshot.meshConfig.connectTimeout, '10s') };
     if (p.localEndpoint) {
       cluster['type'] = 'STATIC';
       cluster['lb_policy'] = 'ROUND_ROBIN';

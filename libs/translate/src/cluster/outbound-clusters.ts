@@ -5,7 +5,8 @@ import { isHttp2, type ServiceModel, type ServicePortModel } from '@mesh/model';
 import type { EnvoyJson } from '@mesh/xds';
 import type { ProxyContext } from '../context.ts';
 import { buildLoadAssignment } from '../endpoint/load-assignment.ts';
-import { toDuration } from '../util/duration.ts';
+import { ConfigError } from '../util/config-error.ts';
+import { durationOr } from '../util/duration.ts';
 import { adsConfigSource } from '../util/envoy.ts';
 import { outboundClusterName } from '../util/names.ts';
 import { applyClusterTls, serviceSans } from './cluster-tls.ts';
@@ -35,7 +36,7 @@ function buildOne(ctx: ProxyContext, service: ServiceModel, port: ServicePortMod
   const policy = mergeTrafficPolicy(dr?.spec.trafficPolicy, subsetSpec?.trafficPolicy, port.port);
   const type = clusterType(service);
   const mesh = ctx.snapshot.meshConfig;
-  const cluster: EnvoyJson = { name, type, connect_timeout: toDuration(mesh.connectTimeout) };
+  const cluster: EnvoyJson = { name, type, connect_timeout: durationOr(mesh.connectTimeout, '10s') };
   if (type === 'EDS') cluster['eds_cluster_config'] = { eds_config: adsConfigSource(), service_name: name };
   applyLoadBalancer(cluster, policy.loadBalancer);
   if (cluster['type'] === 'ORIGINAL_DST') cluster['lb_policy'] = 'CLUSTER_PROVIDED';
@@ -57,7 +58,7 @@ function buildOne(ctx: ProxyContext, service: ServiceModel, port: ServicePortMod
   });
   if (type === 'STRICT_DNS' || type === 'LOGICAL_DNS') {
     cluster['load_assignment'] = assignment;
-    cluster['dns_refresh_rate'] = toDuration(mesh.dnsRefreshRate);
+    cluster['dns_refresh_rate'] = durationOr(mesh.dnsRefreshRate, '60s');
     cluster['respect_dns_ttl'] = true;
     cluster['dns_lookup_family'] = 'V4_ONLY';
   } else if (type === 'EDS' && cluster['type'] === 'EDS') {
@@ -78,6 +79,17 @@ function buildOne(ctx: ProxyContext, service: ServiceModel, port: ServicePortMod
   out.clusters.push(cluster);
 }
 
+/** Builds one cluster; an invalid DestinationRule value drops the rule for that cluster and is reported. */
+function buildGuarded(ctx: ProxyContext, service: ServiceModel, port: ServicePortModel, subset: string, dr: DestinationRule | undefined, out: { clusters: EnvoyJson[]; endpoints: EnvoyJson[] }): void {
+  try {
+    buildOne(ctx, service, port, subset, dr, out);
+  } catch (err) {
+    if (!(err instanceof ConfigError) || !dr) throw err;
+    ctx.errors.push(`DestinationRule ${dr.metadata.namespace ?? 'default'}/${dr.metadata.name} (${outboundClusterName(port.port, subset, service.hostname)}): ${err.message}`);
+    if (!subset) buildOne(ctx, service, port, '', undefined, out);
+  }
+}
+
 /** All outbound clusters (and EDS assignments) for the services the proxy sees. */
 export function buildOutboundClusters(ctx: ProxyContext): ClustersAndEndpoints {
   const out = { clusters: [] as EnvoyJson[], endpoints: [] as EnvoyJson[] };
@@ -85,8 +97,8 @@ export function buildOutboundClusters(ctx: ProxyContext): ClustersAndEndpoints {
     const dr = ctx.snapshot.destinationRule(service, ctx.proxy.namespace)?.resource;
     for (const port of service.ports) {
       if (port.protocol === 'UDP') continue;
-      buildOne(ctx, service, port, '', dr, out);
-      for (const subset of dr?.spec.subsets ?? []) buildOne(ctx, service, port, subset.name, dr, out);
+      buildGuarded(ctx, service, port, '', dr, out);
+      for (const subset of dr?.spec.subsets ?? []) buildGuarded(ctx, service, port, subset.name, dr, out);
     }
   }
   return out;

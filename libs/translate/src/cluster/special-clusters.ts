@@ -1,7 +1,7 @@
 // The fixed clusters every sidecar gets: PassthroughCluster, BlackHoleCluster, InboundPassthroughCluster.
 import type { EnvoyJson } from '@mesh/xds';
 import type { ProxyContext } from '../context.ts';
-import { toDuration } from '../util/duration.ts';
+import { durationOr } from '../util/duration.ts';
 import { defaultCircuitBreakers, downstreamProtocolOptions, socketAddress } from '../util/envoy.ts';
 import { BlackHoleCluster, InboundPassthroughCluster, PassthroughCluster } from '../util/names.ts';
 
@@ -14,7 +14,7 @@ export function passthroughCluster(ctx: ProxyContext): EnvoyJson {
   return {
     name: PassthroughCluster,
     type: 'ORIGINAL_DST',
-    connect_timeout: toDuration(ctx.snapshot.meshConfig.connectTimeout),
+    connect_timeout: durationOr(ctx.snapshot.meshConfig.connectTimeout, '10s'),
     lb_policy: 'CLUSTER_PROVIDED',
     circuit_breakers: defaultCircuitBreakers(),
     typed_extension_protocol_options: downstreamProtocolOptions(),
@@ -22,14 +22,14 @@ export function passthroughCluster(ctx: ProxyContext): EnvoyJson {
 }
 
 export function blackHoleCluster(ctx: ProxyContext): EnvoyJson {
-  return { name: BlackHoleCluster, type: 'STATIC', connect_timeout: toDuration(ctx.snapshot.meshConfig.connectTimeout) };
+  return { name: BlackHoleCluster, type: 'STATIC', connect_timeout: durationOr(ctx.snapshot.meshConfig.connectTimeout, '10s') };
 }
 
 export function inboundPassthroughCluster(ctx: ProxyContext): EnvoyJson {
   return {
     name: InboundPassthroughCluster,
     type: 'ORIGINAL_DST',
-    connect_timeout: toDuration(ctx.snapshot.meshConfig.connectTimeout),
+    connect_timeout: durationOr(ctx.snapshot.meshConfig.connectTimeout, '10s'),
     lb_policy: 'CLUSTER_PROVIDED',
     circuit_breakers: defaultCircuitBreakers(),
     upstream_bind_config: inboundBindConfig(),

@@ -7,6 +7,7 @@ import type { ProxyContext } from '../context.ts';
 import { corsConfig, faultConfig, applyHeaders } from './route-filters.ts';
 import { matchApplies, translateRouteMatch } from './route-match.ts';
 import { redirectAction, translateRouteAction } from './route-action.ts';
+import { ConfigError } from '../util/config-error.ts';
 
 /** Where a route comes from, for metadata (`istio.config`). */
 function configPath(ns: string, name: string): string {
@@ -73,7 +74,8 @@ function flatten(ctx: ProxyContext, vs: ResolvedVirtualService): FlatRoute[] {
 /** Translates a VirtualService's HTTP routes for one listener port (0 = any) and gateway (`mesh` or `ns/name`). */
 export function translateVirtualServiceRoutes(ctx: ProxyContext, vs: ResolvedVirtualService, gateway: string, port: number): EnvoyJson[] {
   const out: EnvoyJson[] = [];
-  for (const flat of flatten(ctx, vs)) {
+  const flatRoutes = flatten(ctx, vs);
+  for (const [index, flat] of flatRoutes.entries()) {
     const r = flat.route;
     const resolveGw = (g: string): string => resolveGatewayRef(g, flat.vsNamespace);
     let matches: Array<HTTPMatchRequest | undefined>;
@@ -82,23 +84,14 @@ export function translateVirtualServiceRoutes(ctx: ProxyContext, vs: ResolvedVir
       if (matches.length === 0) continue;
     } else matches = [undefined];
     for (const m of matches) {
-      const route: EnvoyJson = {};
-      if (r.name) route['name'] = m?.name ? `${r.name}.${m.name}` : r.name;
-      route['match'] = translateRouteMatch(m);
-      if (r.redirect) route['redirect'] = redirectAction(r.redirect);
-      else if (r.directResponse) {
-        const body = r.directResponse.body?.string ?? (r.directResponse.body?.bytes ? Buffer.from(r.directResponse.body.bytes, 'base64').toString() : undefined);
-        route['direct_response'] = { status: r.directResponse.status, ...(body !== undefined ? { body: { inline_string: body } } : {}) };
-      } else route['route'] = translateRouteAction(ctx, r, flat.namespace, port, route);
-      route['metadata'] = { filter_metadata: { istio: { config: configPath(flat.vsNamespace, flat.vsName) } } };
-      route['decorator'] = { operation: operation(route, flat.vsName, port) };
-      applyHeaders(route, 'request', r.headers?.request);
-      applyHeaders(route, 'response', r.headers?.response);
-      const perFilter: EnvoyJson = {};
-      const fault = r.fault ? faultConfig(r.fault) : undefined;
-      if (fault) perFilter['envoy.filters.http.fault'] = fault;
-      if (r.corsPolicy) perFilter['envoy.filters.http.cors'] = corsConfig(r.corsPolicy);
-      if (Object.keys(perFilter).length > 0) route['typed_per_filter_config'] = perFilter;
+      let route: EnvoyJson;
+      try {
+        route = translateOne(ctx, flat, m, port);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        ctx.errors.push(`VirtualService ${flat.vsNamespace}/${flat.vsName} http[${index}]: ${err.message}`);
+        continue;
+      }
       out.push(route);
       // A match-all route makes every later route unreachable; upstream stops there too.
       if (!m && !r.match?.length) break;
@@ -106,4 +99,27 @@ export function translateVirtualServiceRoutes(ctx: ProxyContext, vs: ResolvedVir
     if (!r.match || r.match.length === 0) break;
   }
   return out;
+}
+
+/** One Envoy route for one applicable match of a flattened HTTP route. */
+function translateOne(ctx: ProxyContext, flat: FlatRoute, m: HTTPMatchRequest | undefined, port: number): EnvoyJson {
+  const r = flat.route;
+  const route: EnvoyJson = {};
+  if (r.name) route['name'] = m?.name ? `${r.name}.${m.name}` : r.name;
+  route['match'] = translateRouteMatch(m);
+  if (r.redirect) route['redirect'] = redirectAction(r.redirect);
+  else if (r.directResponse) {
+    const body = r.directResponse.body?.string ?? (r.directResponse.body?.bytes ? Buffer.from(r.directResponse.body.bytes, 'base64').toString() : undefined);
+    route['direct_response'] = { status: r.directResponse.status, ...(body !== undefined ? { body: { inline_string: body } } : {}) };
+  } else route['route'] = translateRouteAction(ctx, r, flat.namespace, port, route);
+  route['metadata'] = { filter_metadata: { istio: { config: configPath(flat.vsNamespace, flat.vsName) } } };
+  route['decorator'] = { operation: operation(route, flat.vsName, port) };
+  applyHeaders(route, 'request', r.headers?.request);
+  applyHeaders(route, 'response', r.headers?.response);
+  const perFilter: EnvoyJson = {};
+  const fault = r.fault ? faultConfig(r.fault) : undefined;
+  if (fault) perFilter['envoy.filters.http.fault'] = fault;
+  if (r.corsPolicy) perFilter['envoy.filters.http.cors'] = corsConfig(r.corsPolicy);
+  if (Object.keys(perFilter).length > 0) route['typed_per_filter_config'] = perFilter;
+  return route;
 }

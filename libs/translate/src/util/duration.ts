@@ -1,3 +1,5 @@
+import { ConfigError } from './config-error.ts';
+
 // Istio durations ("2s", "0.5s", "1m30s", "100ms") → proto3 JSON Duration strings ("2s", "0.500s", "90s").
 
 const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, µs: 1e-6, ns: 1e-9 };
@@ -11,7 +13,7 @@ export function durationSeconds(d: string): number {
     total += Number(m[1]) * (units[m[2] ?? 's'] ?? 1);
     consumed = re.lastIndex;
   }
-  if (consumed !== d.length || d.length === 0) throw new Error(`invalid duration "${d}"`);
+  if (consumed !== d.length || d.length === 0) throw new ConfigError(`invalid duration "${d}"`);
   return total;
 }
 
@@ -25,6 +27,15 @@ export function formatDuration(seconds: number): string {
   if (digits.endsWith('000000')) digits = digits.slice(0, 3);
   else if (digits.endsWith('000')) digits = digits.slice(0, 6);
   return `${whole}.${digits}s`;
+}
+
+/** A mesh-level duration, falling back to `fallback` when the value is malformed. */
+export function durationOr(d: string, fallback: string): string {
+  try {
+    return toDuration(d);
+  } catch {
+    return fallback;
+  }
 }
 
 /** Istio duration string → proto3 JSON Duration. */
