@@ -239,6 +239,7 @@ describe('proto3 JSON mapping', () => {
     expect(checkJson(cluster, { transport_socket: { name: 't', typed_config: { '@type': 'type.googleapis.com/no.such.Type' } } })).toBe(
       'transport_socket.typed_config.@type: unknown type "type.googleapis.com/no.such.Type"',
     );
+    expect(checkJson(cluster, { connect_timeout: '1s', connectTimeout: '2s' })).toBe('connect_timeout: set twice (as "connect_timeout" and "connectTimeout")');
     expect(checkJson(cluster, { name: 'ok' })).toBeUndefined();
     expect(() => encode('no.such.Message', {})).toThrow('unknown message type "no.such.Message"');
   });

@@ -177,6 +177,7 @@ export function messageToWire(type: protobuf.Type, json: unknown, path = '', dep
   const byName = fieldsByJsonName(type);
   const wire: WireMessage = {};
   const oneofSeen = new Map<string, string>();
+  const fieldSeen = new Map<string, string>();
   for (const [key, value] of Object.entries(json)) {
     const field = byName.get(key);
     const here = fieldPath(path, field?.name ?? key);
@@ -185,6 +186,9 @@ export function messageToWire(type: protobuf.Type, json: unknown, path = '', dep
       if (options.ignoreUnknownFields === true) continue;
       throw new CodecError(here, `unknown field "${key}" in ${type.fullName.slice(1)}`);
     }
+    const spelled = fieldSeen.get(field.name);
+    if (spelled !== undefined) throw new CodecError(here, `set twice (as "${spelled}" and "${key}")`);
+    fieldSeen.set(field.name, key);
     const isNullValueField = field.resolvedType?.fullName === '.google.protobuf.Value' || field.resolvedType?.fullName === '.google.protobuf.NullValue';
     if (value === null && !(isNullValueField && !field.repeated && !field.map)) continue; // null means "not set"
     const oneof = field.partOf;
