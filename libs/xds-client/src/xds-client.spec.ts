@@ -164,6 +164,31 @@ describe.each(modes)('XdsClient ($apiType over $transport)', ({ apiType, transpo
     }
   });
 
+  it('subscribes to SDS secrets referenced by listeners and waits for them', async () => {
+    const secret = { name: 'kubernetes://gw-cert', tls_certificate: { certificate_chain: { inline_string: 'CERT' }, private_key: { inline_string: 'KEY' } } };
+    const tlsListener = {
+      ...listener('gw', 8443, 'r1'),
+      filter_chains: [
+        {
+          ...listener('gw', 8443, 'r1').filter_chains[0],
+          transport_socket: {
+            name: 'envoy.transport_sockets.tls',
+            typed_config: {
+              '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+              common_tls_context: { tls_certificate_sds_secret_configs: [{ name: secret.name, sds_config: { ads: {} } }] },
+            },
+          },
+        },
+      ],
+    };
+    const provider = meshProvider().set(TypeUrl.Listener, { gw: tlsListener }).set(TypeUrl.Secret, { [secret.name]: secret });
+    const { client, snaps } = await setup(provider);
+    client.start();
+    const snap = await snaps.next();
+    expect(snap.secrets.get(secret.name)).toEqual(secret);
+    expect(client.status().find((t) => t.typeUrl === TypeUrl.Secret)?.names).toEqual([secret.name]);
+  });
+
   it('emits without a missing endpoint once the initial fetch times out', async () => {
     const provider = meshProvider().set(TypeUrl.Cluster, { c1: cluster('c1'), ghost: cluster('ghost') });
     const { client, snaps } = await setup(provider, { initialFetchTimeoutMs: 400 });
