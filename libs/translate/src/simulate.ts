@@ -188,6 +188,8 @@ export function simulate(cfg: GeneratedConfig, req: SimulatedRequest): Simulatio
   const vh = selectVirtualHost(rc, req.host ?? '');
   if (!vh) return { ...withRc, error: `no virtual host for ${req.host ?? ''}` };
   const withVh = { ...withRc, virtualHost: String(vh['name']) };
+  const tls = req.protocol === 'tls' || req.sni !== undefined || req.mtls === true;
+  if (vh['require_tls'] === 'ALL' && !tls) return { ...withVh, redirect: { https_redirect: true } };
   const route = ((vh['routes'] as EnvoyJson[] | undefined) ?? []).find((r) => routeMatches(obj(r['match']), req));
   if (!route) return { ...withVh, directResponse: 404 };
   const out = { ...withVh, ...(route['name'] ? { route: String(route['name']) } : {}) };

@@ -47,28 +47,35 @@ function serverNames(s: GatewayServer): string[] {
 
 /** Listeners and route configurations for a router proxy. */
 export function buildGatewayListeners(ctx: ProxyContext): GatewayResult {
-  const byPort = new Map<number, GatewayServer[]>();
-  for (const s of gatewayServers(ctx)) byPort.set(s.port, [...(byPort.get(s.port) ?? []), s]);
+  // One listener per (bind, port): `<bind>_<port>`, bind defaulting to 0.0.0.0.
+  const byListener = new Map<string, GatewayServer[]>();
+  for (const s of gatewayServers(ctx)) {
+    const key = listenerName(s.server.bind ?? '0.0.0.0', s.port);
+    byListener.set(key, [...(byListener.get(key) ?? []), s]);
+  }
   const listeners: EnvoyJson[] = [];
   const routes: EnvoyJson[] = [];
   const credentials: string[] = [];
-  for (const [port, servers] of byPort) {
+  for (const [name, servers] of byListener) {
+    const port = servers[0]!.port;
+    const bind = servers[0]!.server.bind;
+    const bindSuffix = bind ? `.${bind}` : '';
     const chains: EnvoyJson[] = [];
     let needsTlsInspector = false;
     const http = servers.filter((s) => s.kind === 'http');
     if (http.length > 0) {
-      const rds = `http.${port}`;
-      routes.push(buildGatewayRouteConfig(ctx, rds, port, http));
-      chains.push({ filters: [httpConnectionManager(ctx, { statPrefix: `outbound_0.0.0.0_${port}`, rds, direction: 'gateway' })] });
+      const rds = `http.${port}${bindSuffix}`;
+      routes.push(buildGatewayRouteConfig(ctx, rds, http));
+      chains.push({ filters: [httpConnectionManager(ctx, { statPrefix: `outbound_${bind ?? '0.0.0.0'}_${port}`, rds, direction: 'gateway' })] });
     }
     for (const s of servers.filter((x) => x.kind === 'https')) {
-      const rds = httpsRouteName(s);
-      routes.push(buildGatewayRouteConfig(ctx, rds, port, [s]));
+      const rds = httpsRouteName(s) + bindSuffix;
+      routes.push(buildGatewayRouteConfig(ctx, rds, [s]));
       const names = serverNames(s);
       needsTlsInspector = true;
       chains.push({
         filter_chain_match: names.length > 0 ? { server_names: names } : {},
-        filters: [httpConnectionManager(ctx, { statPrefix: `outbound_0.0.0.0_${port}`, rds, direction: 'gateway' })],
+        filters: [httpConnectionManager(ctx, { statPrefix: s.server.name ?? `outbound_${bind ?? '0.0.0.0'}_${port}`, rds, direction: 'gateway' })],
         transport_socket: serverTls(s, credentials),
       });
     }
@@ -90,8 +97,8 @@ export function buildGatewayListeners(ctx: ProxyContext): GatewayResult {
     }
     if (chains.length === 0) continue;
     const listener: EnvoyJson = {
-      name: listenerName('0.0.0.0', port),
-      address: socketAddress('0.0.0.0', port),
+      name,
+      address: socketAddress(bind ?? '0.0.0.0', port),
       traffic_direction: 'OUTBOUND',
       filter_chains: chains,
     };

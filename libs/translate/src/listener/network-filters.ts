@@ -39,6 +39,11 @@ export function httpConnectionManager(ctx: ProxyContext, opts: HcmOptions): Envo
   if (opts.direction === 'inbound') {
     hcm['forward_client_cert_details'] = 'APPEND_FORWARD';
     hcm['set_current_client_cert_details'] = { subject: true, dns: true, uri: true };
+  } else if (opts.direction === 'gateway') {
+    // Gateways are the edge: client certificates are sanitized, then set from the downstream TLS peer.
+    hcm['forward_client_cert_details'] = 'SANITIZE_SET';
+    hcm['set_current_client_cert_details'] = { subject: true, cert: true, uri: true, dns: true };
+    hcm['http_protocol_options'] = {};
   }
   hcm['upgrade_configs'] = [{ upgrade_type: 'websocket' }];
   hcm['stream_idle_timeout'] = '0s';
