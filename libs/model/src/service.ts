@@ -20,6 +20,8 @@ export interface ServiceModel {
   /** Primary VIP; `0.0.0.0` when the service has none (headless, ServiceEntry without addresses). */
   readonly address: string;
   readonly addresses: readonly string[];
+  /** CIDR ranges (ServiceEntry `addresses` like `10.1.0.0/16`): traffic to them is matched by prefix. */
+  readonly cidrs?: readonly string[];
   readonly ports: readonly ServicePortModel[];
   readonly labels: Readonly<Record<string, string>>;
   /** Pod selector (Kubernetes) or workloadSelector (ServiceEntry). */

@@ -22,7 +22,14 @@ function resolutionOf(se: ServiceEntry): Resolution {
 /** The ServiceModels of a ServiceEntry (one per host). */
 export function servicesFromServiceEntry(se: ServiceEntry): ServiceModel[] {
   const ns = se.metadata.namespace ?? 'default';
-  const vips = (se.spec.addresses ?? []).filter((a) => !a.includes('/'));
+  // A /32 (or /128) is just an address; wider ranges are matched by prefix.
+  const vips: string[] = [];
+  const cidrs: string[] = [];
+  for (const a of se.spec.addresses ?? []) {
+    const [ip = '', len] = a.split('/');
+    if (len === undefined || (ip.includes(':') ? len === '128' : len === '32')) vips.push(ip);
+    else cidrs.push(a);
+  }
   const exportTo = (se.spec.exportTo ?? ['*']).map((e) => (e === '.' ? ns : e));
   return se.spec.hosts.map((host) => ({
     hostname: host,
@@ -30,6 +37,7 @@ export function servicesFromServiceEntry(se: ServiceEntry): ServiceModel[] {
     namespace: ns,
     address: vips[0] ?? '0.0.0.0',
     addresses: vips,
+    ...(cidrs.length > 0 ? { cidrs } : {}),
     ports: (se.spec.ports ?? []).map((p) => ({
       name: p.name,
       port: p.number,

@@ -60,6 +60,12 @@ function selectChain(listener: EnvoyJson, req: SimulatedRequest, isHttp: boolean
     const dp = m['destination_port'];
     if (dp !== undefined && dp !== req.port) continue;
     score.push(dp !== undefined ? 1 : 0);
+    const ranges = m['prefix_ranges'] as Array<{ address_prefix: string; prefix_len: number }> | undefined;
+    if (ranges) {
+      const best = Math.max(-1, ...ranges.filter((r) => inRange(req.address ?? '', r.address_prefix, r.prefix_len)).map((r) => r.prefix_len));
+      if (best < 0) continue;
+      score.push(best + 1);
+    } else score.push(0);
     const names = m['server_names'] as string[] | undefined;
     if (names) {
       const sni = req.sni ?? '';
@@ -77,6 +83,22 @@ function selectChain(listener: EnvoyJson, req: SimulatedRequest, isHttp: boolean
     if (!best || compare(score, best.score) > 0) best = { chain: c, score };
   }
   return best?.chain ?? (listener['default_filter_chain'] as EnvoyJson | undefined);
+}
+
+function ipv4(s: string): number | undefined {
+  const parts = s.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
+  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
+}
+
+/** IPv4 prefix match (IPv6 ranges only match the catch-all ::/0). */
+function inRange(address: string, prefix: string, len: number): boolean {
+  if (len === 0) return true;
+  const a = ipv4(address);
+  const p = ipv4(prefix);
+  if (a === undefined || p === undefined) return false;
+  const mask = len >= 32 ? 0xffffffff : (~0 << (32 - len)) >>> 0;
+  return ((a & mask) >>> 0) === ((p & mask) >>> 0);
 }
 
 function compare(a: number[], b: number[]): number {

@@ -38,6 +38,11 @@ function passthroughChain(ctx: ProxyContext): EnvoyJson {
   return { name: 'PassthroughFilterChain', filters: [tcpProxy(ctx, [{ name: cluster, weight: 100 }])] };
 }
 
+function cidrRange(cidr: string): EnvoyJson {
+  const [address_prefix = '', len = '32'] = cidr.split('/');
+  return { address_prefix, prefix_len: Number(len) };
+}
+
 function isTlsLike(p: ServicePortModel): boolean {
   return p.protocol === 'TLS' || p.protocol === 'HTTPS';
 }
@@ -72,6 +77,17 @@ export function buildOutboundListeners(ctx: ProxyContext): OutboundListenerResul
           e.sniff = true;
           httpPorts.add(p.port);
         }
+        continue;
+      }
+      if (svc.address === '0.0.0.0' && svc.cidrs?.length && !isTlsLike(p)) {
+        // CIDR ServiceEntries share the wildcard listener, told apart by destination prefix.
+        const e = get('0.0.0.0', p.port);
+        if (e.http) continue;
+        e.chains.push({
+          filter_chain_match: { prefix_ranges: svc.cidrs.map(cidrRange) },
+          filters: [tcpProxy(ctx, tcpClusters(ctx, svc, p.port))],
+          name: `${svc.cidrs.join(',')}_${p.port}`,
+        });
         continue;
       }
       const bind = svc.address !== '0.0.0.0' ? svc.address : '0.0.0.0';
