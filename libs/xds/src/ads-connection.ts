@@ -92,6 +92,7 @@ export class AdsConnection implements AdsConnectionInfo {
   private readonly counter = ++connectionCounter;
   private queue: Promise<void> = Promise.resolve();
   private pendingPush: Set<string> | undefined;
+  private pendingForce = false;
   closed = false;
   /** Ends the underlying stream (set by the server). */
   cancel: (() => void) | undefined;
@@ -138,8 +139,9 @@ export class AdsConnection implements AdsConnectionInfo {
   }
 
   /** Queues a push of these types (merged with a push that has not started yet). */
-  schedulePush(types: ReadonlySet<string> | undefined, run: (types: string[]) => Promise<void>): void {
+  schedulePush(types: ReadonlySet<string> | undefined, force: boolean, run: (types: string[], force: boolean) => Promise<void>): void {
     const wanted = types ?? new Set(this.types.keys());
+    this.pendingForce = this.pendingForce || force;
     if (this.pendingPush !== undefined) {
       for (const t of wanted) this.pendingPush.add(t);
       return;
@@ -147,9 +149,11 @@ export class AdsConnection implements AdsConnectionInfo {
     this.pendingPush = new Set(wanted);
     this.enqueue(async () => {
       const pending = this.pendingPush ?? new Set<string>();
+      const forced = this.pendingForce;
       this.pendingPush = undefined;
+      this.pendingForce = false;
       const ordered = [...pending].filter((t) => this.types.get(t)?.active === true).sort((a, b) => typeRank(a) - typeRank(b));
-      await run(ordered);
+      await run(ordered, forced);
     });
   }
 

@@ -71,6 +71,8 @@ describe('AdsServer', () => {
 
       server.push(); // nothing changed
       await s.none();
+      server.push({ force: true }); // istiod's forced push re-sends anyway
+      expect(names(await s.next())).toEqual(['c1', 'c2']);
 
       provider.update(TypeUrl.Cluster, { c2: cluster('c2', '2s') });
       server.push();

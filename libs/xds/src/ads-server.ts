@@ -103,7 +103,7 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
     for (const stream of this.streams) {
       const conn = stream.conn;
       if (filter.connection !== undefined && !filter.connection(conn.info())) continue;
-      conn.schedulePush(types, (ordered) => stream.push(ordered));
+      conn.schedulePush(types, filter.force === true, (ordered, force) => stream.push(ordered, force));
     }
   }
 

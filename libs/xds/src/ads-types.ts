@@ -31,6 +31,8 @@ export interface PushFilter {
   readonly types?: readonly string[];
   /** Only connections for which this returns true. */
   readonly connection?: (conn: AdsConnectionInfo) => boolean;
+  /** Send even unchanged resources (istiod's forced push). */
+  readonly force?: boolean;
 }
 
 /** The last NACK a proxy sent for a type. */

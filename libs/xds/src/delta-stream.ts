@@ -64,14 +64,14 @@ export class DeltaStream {
   }
 
   /** Pushes the given types; after a CDS (LDS) change, EDS (RDS) resources are re-sent as Envoy expects. */
-  async push(types: readonly string[]): Promise<void> {
+  async push(types: readonly string[], force = false): Promise<void> {
     const forced = new Set<string>();
     const order = [...types];
     for (let i = 0; i < order.length; i++) {
       const typeUrl = order[i] ?? '';
       const state = this.conn.types.get(typeUrl);
       if (state === undefined) continue;
-      const sent = await this.respond(state, false, forced.has(typeUrl));
+      const sent = await this.respond(state, false, force || forced.has(typeUrl));
       const dependent = sent ? dependentType[typeUrl] : undefined;
       if (dependent !== undefined && this.conn.types.get(dependent)?.active === true) {
         forced.add(dependent);

@@ -65,14 +65,14 @@ export class SotwStream {
    * Pushes the given types if their resources changed. After a CDS (LDS) change, EDS (RDS) is sent even when
    * unchanged: Envoy re-requests endpoints for updated clusters and keeps them warming until it gets a response.
    */
-  async push(types: readonly string[]): Promise<void> {
+  async push(types: readonly string[], force = false): Promise<void> {
     const forced = new Set<string>();
     const order = [...types];
     for (let i = 0; i < order.length; i++) {
       const typeUrl = order[i] ?? '';
       const state = this.conn.types.get(typeUrl);
       if (state === undefined) continue;
-      const sent = await this.respond(state, forced.has(typeUrl));
+      const sent = await this.respond(state, force || forced.has(typeUrl));
       const dependent = sent ? dependentType[typeUrl] : undefined;
       if (dependent !== undefined && this.conn.types.get(dependent)?.active === true) {
         forced.add(dependent);
