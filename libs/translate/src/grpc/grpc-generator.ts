@@ -32,6 +32,15 @@ function grpcCluster(c: EnvoyJson): EnvoyJson {
   return out;
 }
 
+/** gRPC's xDS client rejects per-route configs of filters it does not implement: keep only fault injection. */
+function grpcRoute(route: EnvoyJson): EnvoyJson {
+  const perFilter = route['typed_per_filter_config'] as EnvoyJson | undefined;
+  if (!perFilter) return route;
+  const kept = Object.fromEntries(Object.entries(perFilter).filter(([name]) => name === 'envoy.filters.http.fault'));
+  const { typed_per_filter_config: _dropped, ...rest } = route;
+  return Object.keys(kept).length > 0 ? { ...rest, typed_per_filter_config: kept } : rest;
+}
+
 export function generateGrpc(ctx: ProxyContext): GrpcResources {
   const listeners: EnvoyJson[] = [];
   const routes: EnvoyJson[] = [];
@@ -47,7 +56,7 @@ export function generateGrpc(ctx: ProxyContext): GrpcResources {
       });
       routes.push({
         name,
-        virtual_hosts: [{ name, domains: serviceDomains(svc, ctx, p.port), routes: serviceRoutes(ctx, svc, p.port) }],
+        virtual_hosts: [{ name, domains: serviceDomains(svc, ctx, p.port), routes: serviceRoutes(ctx, svc, p.port).map(grpcRoute) }],
       });
     }
   }
