@@ -6,9 +6,9 @@ import {
   AppsV1Api,
   CoreV1Api,
   KubeConfig,
+  loadAllYaml,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './apps.ts';
 import { startKubeEnv, testenvBin, type KubeEnv } from './kube-env.ts';
@@ -46,10 +46,12 @@ function pidsWithCwd(dir: string): number[] {
     .map(Number);
 }
 
+// loadAllYaml maps wire names (`x-kubernetes-int-or-string`) onto client-node's model; a plain YAML parse would
+// have them dropped by the client's serializer and the apiserver would reject the schemas.
 function loadCrds(): V1CustomResourceDefinition[] {
-  return parseAllDocuments(readFileSync(CRD_FILE, 'utf8'))
-    .map((doc) => doc.toJS() as V1CustomResourceDefinition | null)
-    .filter((doc): doc is V1CustomResourceDefinition => doc?.kind === 'CustomResourceDefinition');
+  return (loadAllYaml(readFileSync(CRD_FILE, 'utf8')) as (V1CustomResourceDefinition | null)[]).filter(
+    (doc): doc is V1CustomResourceDefinition => doc?.kind === 'CustomResourceDefinition',
+  );
 }
 
 describe('testenvBin', () => {
