@@ -138,6 +138,11 @@ export class AdsConnection implements AdsConnectionInfo {
       .catch((err: unknown) => this.context.logger.error({ conn: this.id, err }, 'ads: work failed'));
   }
 
+  /** Resolves when the work queued so far has finished. */
+  drained(): Promise<void> {
+    return this.queue;
+  }
+
   /** Queues a push of these types (merged with a push that has not started yet). */
   schedulePush(types: ReadonlySet<string> | undefined, force: boolean, run: (types: string[], force: boolean) => Promise<void>): void {
     const wanted = types ?? new Set(this.types.keys());

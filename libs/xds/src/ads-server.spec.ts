@@ -82,6 +82,8 @@ describe('AdsServer', () => {
 
       provider.remove(TypeUrl.Cluster, 'c1');
       server.push();
+      await server.idle();
+      expect(server.connections()[0]?.types[0]?.resourceCount).toBe(1);
       expect(names(await s.next())).toEqual(['c2']);
     });
 

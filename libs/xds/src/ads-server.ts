@@ -119,7 +119,7 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
 
   /** Resolves once every stream queued so far has finished its pending work (useful in tests). */
   async idle(): Promise<void> {
-    await Promise.all([...this.streams].map((s) => new Promise<void>((resolve) => s.conn.enqueue(resolve))));
+    await Promise.all([...this.streams].map((s) => s.conn.drained()));
   }
 
   /** Stops accepting streams, cancels open ones and releases the port or socket. */
