@@ -1,6 +1,7 @@
 // The built-in injection templates by name, and how a pod picks them (annotation, defaults, aliases).
 import type { InjectConfig } from './defaults.ts';
 import { InjectionError } from './errors.ts';
+import { renderGateway } from './gateway-template.ts';
 import { renderSidecar } from './sidecar-template.ts';
 import type { RenderedPod, TemplateData } from './template-data.ts';
 
@@ -8,6 +9,7 @@ type Renderer = (d: TemplateData) => RenderedPod;
 
 const builtin: Record<string, Renderer> = {
   sidecar: renderSidecar,
+  gateway: renderGateway,
 };
 
 /** Template names for a pod: `inject.istio.io/templates` or the defaults, with aliases expanded. */
