@@ -15,6 +15,9 @@ export function serviceFromKube(svc: Service, domainSuffix: string): ServiceMode
   const ns = svc.metadata.namespace ?? 'default';
   const clusterIPs = svc.spec.clusterIPs ?? (svc.spec.clusterIP ? [svc.spec.clusterIP] : []);
   const vips = clusterIPs.filter((ip) => ip !== 'None' && ip !== '');
+  // Only `clusterIP: None` makes a Service headless, as upstream; a missing clusterIP (a file-source Service the
+  // apiserver never saw) is still load balanced by the client.
+  const headless = clusterIPs.includes('None');
   const exportTo = svc.metadata.annotations?.[exportToAnnotation]?.split(',').map((s) => s.trim()).filter(Boolean) ?? ['*'];
   const external = svc.spec.type === 'ExternalName';
   return {
@@ -33,9 +36,9 @@ export function serviceFromKube(svc: Service, domainSuffix: string): ServiceMode
     ...(svc.spec.selector ? { selector: svc.spec.selector } : {}),
     exportTo: exportTo.map((e) => (e === '.' ? ns : e)),
     registry: 'Kubernetes',
-    resolution: external ? 'DNSLB' : vips.length === 0 ? 'Passthrough' : 'ClientSideLB',
+    resolution: external ? 'DNSLB' : headless ? 'Passthrough' : 'ClientSideLB',
     meshExternal: false,
-    headless: vips.length === 0,
+    headless,
     serviceAccounts: [],
   };
 }
