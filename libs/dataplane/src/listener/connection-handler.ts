@@ -150,6 +150,10 @@ export class ConnectionHandler {
     }
     const ctx: DownstreamContext = { ...base, listener: l.name, chain, tls: false, peerCertificate: undefined };
     if (chain.tls) {
+      if (chain.tls.pendingSecret !== undefined) {
+        socket.destroy();
+        return;
+      }
       const carrier: Duplex & WithContext = buf && buf.length ? new ReplaySocket(socket) : socket;
       carrier[kDownstream] = ctx;
       this.tlsServer(chain).emit('connection', carrier);
@@ -163,7 +167,6 @@ export class ConnectionHandler {
     const net = chain.network;
     if (net.kind === 'tcp') {
       proxyTcp(this.deps, net, socket, ctx);
-      socket.resume();
       return;
     }
     if (buf === undefined && net.codec === 'AUTO') {

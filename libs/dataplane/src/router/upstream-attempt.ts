@@ -2,6 +2,7 @@
 // classified failure (connect-failure, reset) exactly once.
 import http from 'node:http';
 import http2 from 'node:http2';
+import https from 'node:https';
 import type { Readable } from 'node:stream';
 import type { ClusterRuntime } from '../cluster/cluster-runtime.ts';
 import type { UpstreamHost } from '../lb/upstream-host.ts';
@@ -53,6 +54,11 @@ export class UpstreamAttempt {
     this.body = body;
     host.activeRequests++;
     host.requestsTotal++;
+    const pending = cluster.tlsFor(host)?.pendingSecret;
+    if (pending !== undefined) {
+      queueMicrotask(() => this.fail('connect-failure', `TLS secret "${pending}" is not ready`));
+      return;
+    }
     if (useHttp2) this.startHttp2(head);
     else this.startHttp1(head);
   }
@@ -90,8 +96,13 @@ export class UpstreamAttempt {
       opts.host = spec.address;
       opts.port = spec.port;
     }
-    if (tls) (opts as { servername?: string }).servername = tls.sni;
-    const req = http.request(opts);
+    let req: http.ClientRequest;
+    try {
+      req = tls ? https.request({ ...opts, protocol: 'https:', servername: tls.sni }) : http.request(opts);
+    } catch (e) {
+      queueMicrotask(() => this.fail('connect-failure', (e as Error).message));
+      return;
+    }
     this.h1 = req;
     let connected = false;
     req.on('socket', (s) => {

@@ -57,7 +57,7 @@ export function compile(snapshot: XdsSnapshot): CompileResult {
       if (!isObject(l)) throw new ConfigError('', 'must be an object');
       const cl = compileListener(l, secrets);
       const key = cl.pipe ?? `${cl.address}:${cl.port}`;
-      const other = bound.get(key);
+      const other = cl.port === 0 && !cl.pipe ? undefined : bound.get(key);
       if (other !== undefined) throw new ConfigError('address', `${key} is already used by listener "${other}"`);
       bound.set(key, name);
       listeners.set(name, cl);

@@ -41,6 +41,11 @@ export function proxyTcp(deps: TcpDeps, p: CompiledTcpProxy, downstream: Duplex,
     return;
   }
   const t = cluster.tlsFor(host);
+  if (t?.pendingSecret !== undefined) {
+    cluster.endRequest();
+    downstream.destroy();
+    return;
+  }
   const spec = host.spec;
   let upstream: net.Socket;
   if (t) {
@@ -63,9 +68,10 @@ export function proxyTcp(deps: TcpDeps, p: CompiledTcpProxy, downstream: Duplex,
     connected = true;
     clearTimeout(timer);
     cluster.recordOutcome(host, 200);
-    downstream.pipe(upstream);
-    upstream.pipe(downstream);
   });
+  // Writes queue inside the upstream socket until it connects.
+  downstream.pipe(upstream);
+  upstream.pipe(downstream);
   upstream.setTimeout(p.idleTimeoutMs, () => upstream.destroy());
   let closed = false;
   const close = (): void => {

@@ -72,7 +72,11 @@ export class MeshHarness {
     this.current = { ...this.current, ...res };
     for (const k of Object.keys(res) as (keyof Resources)[]) this.provider.set(typeOf[k], res[k] ?? {});
     this.server.push();
-    await waitFor(() => this.applied(this.current), timeoutMs, 10);
+    try {
+      await waitFor(() => this.applied(this.current) === undefined, timeoutMs, 10);
+    } catch {
+      throw new Error(`config not applied: ${this.applied(this.current)}; nacks: ${JSON.stringify(this.nacks.map((n) => n.message))}`);
+    }
   }
 
   /** Pushes resources without waiting (for NACK tests). */
@@ -81,16 +85,16 @@ export class MeshHarness {
     this.server.push();
   }
 
-  private applied(want: Resources): boolean {
+  private applied(want: Resources): string | undefined {
     const s = this.runtime.current().snapshot;
     const got: Record<keyof Resources, ReadonlyMap<string, EnvoyJson>> = { listeners: s.listeners, clusters: s.clusters, routes: s.routes, endpoints: s.endpoints, secrets: s.secrets };
     for (const k of Object.keys(want) as (keyof Resources)[]) {
       const w = want[k] ?? {};
       const g = got[k];
-      if (g.size !== Object.keys(w).length) return false;
-      for (const [name, v] of Object.entries(w)) if (!isDeepStrictEqual(normalize(g.get(name)), normalize(wireNormalize(typeOf[k], v)))) return false;
+      if (g.size !== Object.keys(w).length) return `${k}: have [${[...g.keys()].join(',')}], want [${Object.keys(w).join(',')}]`;
+      for (const [name, v] of Object.entries(w)) if (!isDeepStrictEqual(normalize(g.get(name)), normalize(wireNormalize(typeOf[k], v)))) return `${k}/${name} differs`;
     }
-    return true;
+    return undefined;
   }
 
   /** The bound port of a listener. */

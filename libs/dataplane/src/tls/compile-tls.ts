@@ -23,10 +23,14 @@ function dataSource(v: unknown, path: string): string | undefined {
   throw new ConfigError(path, 'one of inline_string, inline_bytes or filename is required');
 }
 
-function sdsSecret(cfg: unknown, path: string, secrets: SecretLookup): Json {
+function sdsSecret(cfg: unknown, path: string, secrets: SecretLookup, acc: CommonTls): Json {
   const name = str(obj(cfg, path)['name'], `${path}.name`);
+  if (!name) throw new ConfigError(`${path}.name`, 'is required');
   const s = secrets(name);
-  if (!s) throw new ConfigError(`${path}.name`, `secret "${name}" is not available`);
+  if (!s) {
+    acc.pending ??= name;
+    return {};
+  }
   return s;
 }
 
@@ -51,6 +55,7 @@ interface CommonTls {
   ca: string | undefined;
   alpn: string[];
   sans: SanMatcher[];
+  pending: string | undefined;
 }
 
 function validationContext(vc: Json, path: string, acc: CommonTls): void {
@@ -61,7 +66,7 @@ function validationContext(vc: Json, path: string, acc: CommonTls): void {
 
 function commonTls(v: unknown, path: string, secrets: SecretLookup): CommonTls {
   const o = obj(v, path);
-  const acc: CommonTls = { cert: undefined, key: undefined, ca: undefined, alpn: [], sans: [] };
+  const acc: CommonTls = { cert: undefined, key: undefined, ca: undefined, alpn: [], sans: [], pending: undefined };
   acc.alpn = arr(o['alpn_protocols'], `${path}.alpn_protocols`).map((a, i) => str(a, `${path}.alpn_protocols[${i}]`));
   const certs = arr(o['tls_certificates'], `${path}.tls_certificates`);
   if (certs.length > 0) {
@@ -72,16 +77,18 @@ function commonTls(v: unknown, path: string, secrets: SecretLookup): CommonTls {
   const sdsCerts = arr(o['tls_certificate_sds_secret_configs'], `${path}.tls_certificate_sds_secret_configs`);
   if (sdsCerts.length > 0) {
     const p = `${path}.tls_certificate_sds_secret_configs[0]`;
-    const s = sdsSecret(sdsCerts[0], p, secrets);
-    const tc = obj(s['tls_certificate'], `${p} (secret).tls_certificate`);
-    acc.cert = dataSource(tc['certificate_chain'], `${p} (secret).tls_certificate.certificate_chain`);
-    acc.key = dataSource(tc['private_key'], `${p} (secret).tls_certificate.private_key`);
+    const s = sdsSecret(sdsCerts[0], p, secrets, acc);
+    if (s['tls_certificate'] !== undefined || acc.pending === undefined) {
+      const tc = obj(s['tls_certificate'], `${p} (secret).tls_certificate`);
+      acc.cert = dataSource(tc['certificate_chain'], `${p} (secret).tls_certificate.certificate_chain`);
+      acc.key = dataSource(tc['private_key'], `${p} (secret).tls_certificate.private_key`);
+    }
   }
   if (o['validation_context'] !== undefined) validationContext(obj(o['validation_context'], `${path}.validation_context`), `${path}.validation_context`, acc);
   if (o['validation_context_sds_secret_config'] !== undefined) {
     const p = `${path}.validation_context_sds_secret_config`;
-    const s = sdsSecret(o['validation_context_sds_secret_config'], p, secrets);
-    validationContext(obj(s['validation_context'], `${p} (secret).validation_context`), `${p} (secret).validation_context`, acc);
+    const s = sdsSecret(o['validation_context_sds_secret_config'], p, secrets, acc);
+    if (s['validation_context'] !== undefined) validationContext(obj(s['validation_context'], `${p} (secret).validation_context`), `${p} (secret).validation_context`, acc);
   }
   if (o['combined_validation_context'] !== undefined) {
     const p = `${path}.combined_validation_context`;
@@ -89,8 +96,8 @@ function commonTls(v: unknown, path: string, secrets: SecretLookup): CommonTls {
     validationContext(obj(c['default_validation_context'], `${p}.default_validation_context`), `${p}.default_validation_context`, acc);
     if (c['validation_context_sds_secret_config'] !== undefined) {
       const sp = `${p}.validation_context_sds_secret_config`;
-      const s = sdsSecret(c['validation_context_sds_secret_config'], sp, secrets);
-      validationContext(obj(s['validation_context'], `${sp} (secret).validation_context`), `${sp} (secret).validation_context`, acc);
+      const s = sdsSecret(c['validation_context_sds_secret_config'], sp, secrets, acc);
+      if (s['validation_context'] !== undefined) validationContext(obj(s['validation_context'], `${sp} (secret).validation_context`), `${sp} (secret).validation_context`, acc);
     }
   }
   return acc;
@@ -100,16 +107,16 @@ function commonTls(v: unknown, path: string, secrets: SecretLookup): CommonTls {
 export function compileUpstreamTls(v: Json, path: string, secrets: SecretLookup): TlsClientConfig {
   const c = commonTls(v['common_tls_context'], `${path}.common_tls_context`, secrets);
   const sni = str(v['sni'], `${path}.sni`);
-  return { ca: c.ca, cert: c.cert, key: c.key, sni: sni || undefined, alpn: c.alpn, sanMatchers: c.sans };
+  return { ca: c.ca, cert: c.cert, key: c.key, sni: sni || undefined, alpn: c.alpn, sanMatchers: c.sans, pendingSecret: c.pending };
 }
 
 /** Compiles a DownstreamTlsContext (the typed_config of a filter chain's tls transport socket). */
 export function compileDownstreamTls(v: Json, path: string, secrets: SecretLookup): TlsServerConfig {
   const c = commonTls(v['common_tls_context'], `${path}.common_tls_context`, secrets);
-  if (c.cert === undefined || c.key === undefined) throw new ConfigError(`${path}.common_tls_context`, 'a server certificate and private key are required');
+  if (c.pending === undefined && (c.cert === undefined || c.key === undefined)) throw new ConfigError(`${path}.common_tls_context`, 'a server certificate and private key are required');
   const requireClientCert = bool(v['require_client_certificate'], `${path}.require_client_certificate`);
-  if (requireClientCert && c.ca === undefined) throw new ConfigError(`${path}.require_client_certificate`, 'needs a validation context with trusted_ca');
-  return { cert: c.cert, key: c.key, ca: c.ca, requireClientCert, alpn: c.alpn, sanMatchers: c.sans };
+  if (requireClientCert && c.ca === undefined && c.pending === undefined) throw new ConfigError(`${path}.require_client_certificate`, 'needs a validation context with trusted_ca');
+  return { cert: c.cert, key: c.key, ca: c.ca, requireClientCert, alpn: c.alpn, sanMatchers: c.sans, pendingSecret: c.pending };
 }
 
 /** True when `v` looks like a TransportSocket we treat as plaintext (absent or raw_buffer). */

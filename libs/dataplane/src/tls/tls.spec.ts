@@ -1,0 +1,198 @@
+// Integration: TLS origination (mTLS with SDS certificates and SAN verification), termination with client
+// certificate SAN checks, SNI-based filter chains with tls_inspector, and tcp_proxy — all over ADS.
+import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
+import { CertificateAuthority, type IssuedCertificate } from '@mesh/security';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HCM, MeshHarness, ROUTER, T, cla, edsCluster, request, routeConfig } from '../test-support/mesh-harness.test.ts';
+
+const UP_TLS = `${T}envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext`;
+const DOWN_TLS = `${T}envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext`;
+const TCP = `${T}envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy`;
+const spiffe = (sa: string): string => `spiffe://cluster.local/ns/default/sa/${sa}`;
+
+function upstreamTls(san: string): object {
+  return {
+    transport_socket: {
+      name: 'envoy.transport_sockets.tls',
+      typed_config: {
+        '@type': UP_TLS,
+        sni: 'backend.default.svc.cluster.local',
+        common_tls_context: {
+          tls_certificate_sds_secret_configs: [{ name: 'default', sds_config: { ads: {}, resource_api_version: 'V3' } }],
+          combined_validation_context: {
+            default_validation_context: { match_subject_alt_names: [{ exact: san }] },
+            validation_context_sds_secret_config: { name: 'ROOTCA', sds_config: { ads: {}, resource_api_version: 'V3' } },
+          },
+        },
+      },
+    },
+  };
+}
+
+function tcpChain(cluster: string, match: object = {}): object {
+  return { filter_chain_match: match, filters: [{ name: 'envoy.filters.network.tcp_proxy', typed_config: { '@type': TCP, stat_prefix: cluster, cluster } }] };
+}
+
+function tlsClient(port: number, opts: tls.ConnectionOptions): Promise<{ socket: tls.TLSSocket; data: () => Promise<string> }> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, ...opts }, () => {
+      let buf = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (c: string) => (buf += c));
+      resolve({ socket, data: () => new Promise((r) => socket.once('end', () => r(buf))) });
+    });
+    socket.once('error', reject);
+  });
+}
+
+describe('TLS and tcp_proxy over ADS', () => {
+  let h: MeshHarness;
+  let ca: CertificateAuthority;
+  let proxyCert: IssuedCertificate;
+  let clientCert: IssuedCertificate;
+  let backend: https.Server;
+  let tcpEcho: net.Server;
+  let sniA: tls.Server;
+  let sniB: tls.Server;
+
+  const listen = async (s: net.Server): Promise<number> => {
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    return (s.address() as net.AddressInfo).port;
+  };
+
+  beforeAll(async () => {
+    ca = await CertificateAuthority.create();
+    proxyCert = await ca.issue({ uris: [spiffe('proxy')] });
+    clientCert = await ca.issue({ uris: [spiffe('client')] });
+    const backendCert = await ca.issue({ uris: [spiffe('backend')], dnsNames: ['backend.default.svc.cluster.local'] });
+    backend = https.createServer({ cert: backendCert.certPem, key: backendCert.keyPem, ca: ca.rootPem, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+      const peer = (req.socket as tls.TLSSocket).getPeerCertificate();
+      res.end(JSON.stringify({ peer: peer.subjectaltname, sni: (req.socket as tls.TLSSocket & { servername?: string }).servername }));
+    });
+    tcpEcho = net.createServer((s) => s.pipe(s));
+    const sniServer = (name: string): tls.Server => tls.createServer({ cert: backendCert.certPem, key: backendCert.keyPem }, (s) => s.end(`backend-${name}`));
+    sniA = sniServer('a');
+    sniB = sniServer('b');
+    const [bp, tp, ap, bpp] = [await listen(backend), await listen(tcpEcho), await listen(sniA), await listen(sniB)];
+    h = await MeshHarness.start();
+    await h.set({
+      secrets: {
+        default: { name: 'default', tls_certificate: { certificate_chain: { inline_string: proxyCert.certPem }, private_key: { inline_string: proxyCert.keyPem } } },
+        ROOTCA: { name: 'ROOTCA', validation_context: { trusted_ca: { inline_string: ca.rootPem } } },
+      },
+      clusters: {
+        secure: edsCluster('secure', upstreamTls(spiffe('backend'))),
+        wrongsan: edsCluster('wrongsan', upstreamTls(spiffe('someone-else'))),
+        tcpecho: edsCluster('tcpecho'),
+        a: edsCluster('a'),
+        b: edsCluster('b'),
+      },
+      endpoints: { secure: cla('secure', [bp]), wrongsan: cla('wrongsan', [bp]), tcpecho: cla('tcpecho', [tp]), a: cla('a', [ap]), b: cla('b', [bpp]) },
+      routes: { r: routeConfig('r', [{ match: { prefix: '/wrong' }, route: { cluster: 'wrongsan' } }, { match: { prefix: '/' }, route: { cluster: 'secure' } }]) },
+      listeners: {
+        http: { name: 'http', address: { socket_address: { address: '127.0.0.1', port_value: 0 } }, filter_chains: [{ filters: [{ name: 'hcm', typed_config: { '@type': HCM, stat_prefix: 'out', rds: { route_config_name: 'r', config_source: { ads: {} } }, http_filters: [ROUTER] } }] }] },
+        mtls: {
+          name: 'mtls',
+          address: { socket_address: { address: '127.0.0.1', port_value: 0 } },
+          filter_chains: [
+            {
+              transport_socket: {
+                name: 'tls',
+                typed_config: {
+                  '@type': DOWN_TLS,
+                  require_client_certificate: true,
+                  common_tls_context: {
+                    alpn_protocols: ['h2', 'http/1.1'],
+                    tls_certificate_sds_secret_configs: [{ name: 'default' }],
+                    combined_validation_context: { default_validation_context: { match_subject_alt_names: [{ prefix: 'spiffe://cluster.local/ns/default/' }] }, validation_context_sds_secret_config: { name: 'ROOTCA' } },
+                  },
+                },
+              },
+              filters: [{ name: 'hcm', typed_config: { '@type': HCM, stat_prefix: 'in', route_config: routeConfig('in', [{ match: { prefix: '/' }, direct_response: { status: 200, body: { inline_string: 'terminated' } } }]), http_filters: [ROUTER] } }],
+            },
+          ],
+        },
+        tcp: { name: 'tcp', address: { socket_address: { address: '127.0.0.1', port_value: 0 } }, filter_chains: [tcpChain('tcpecho')] },
+        sni: {
+          name: 'sni',
+          address: { socket_address: { address: '127.0.0.1', port_value: 0 } },
+          listener_filters: [{ name: 'envoy.filters.listener.tls_inspector', typed_config: { '@type': `${T}envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector` } }],
+          filter_chains: [tcpChain('a', { server_names: ['a.test'] }), tcpChain('b', { server_names: ['*.b.test'] }), tcpChain('tcpecho', { transport_protocol: 'raw_buffer' })],
+        },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await h.close();
+    for (const s of [backend, tcpEcho, sniA, sniB]) s.close();
+  });
+
+  it('originates mTLS with the SDS certificate and verifies the upstream SAN', async () => {
+    const r = await request(h.port('http'), '/hello');
+    expect(r.status).toBe(200);
+    const seen = JSON.parse(r.body) as { peer: string; sni: string };
+    expect(seen.peer).toBe(`URI:${spiffe('proxy')}`);
+    expect(seen.sni).toBe('backend.default.svc.cluster.local');
+  });
+
+  it('refuses an upstream whose SAN does not match', async () => {
+    const r = await request(h.port('http'), '/wrong');
+    expect(r.status).toBe(503);
+    expect(r.body).toContain('connection failure');
+  });
+
+  it('terminates TLS, requiring a client certificate with an allowed SAN', async () => {
+    const port = h.port('mtls');
+    const body = await new Promise<string>((resolve, reject) => {
+      https
+        .get({ host: '127.0.0.1', port, path: '/', ca: ca.rootPem, cert: clientCert.certPem, key: clientCert.keyPem, servername: 'localhost', checkServerIdentity: () => undefined }, (res) => {
+          let b = '';
+          res.on('data', (c: Buffer) => (b += c.toString()));
+          res.on('end', () => resolve(b));
+        })
+        .on('error', reject);
+    });
+    expect(body).toBe('terminated');
+    await expect(
+      new Promise((resolve, reject) => {
+        https.get({ host: '127.0.0.1', port, path: '/', ca: ca.rootPem, checkServerIdentity: () => undefined }, resolve).on('error', reject);
+      }),
+    ).rejects.toThrow();
+  });
+
+  it('tcp_proxy splices bytes to the cluster', async () => {
+    const s = net.connect(h.port('tcp'), '127.0.0.1');
+    const got = await new Promise<string>((resolve) => {
+      let b = '';
+      s.on('data', (c: Buffer) => {
+        b += c.toString();
+        if (b.length >= 5) {
+          s.end();
+          resolve(b);
+        }
+      });
+      s.write('ping!');
+    });
+    expect(got).toBe('ping!');
+  });
+
+  it('tls_inspector picks filter chains by SNI (exact and wildcard) and raw_buffer by transport protocol', async () => {
+    const port = h.port('sni');
+    const a = await tlsClient(port, { servername: 'a.test', rejectUnauthorized: false });
+    expect(await a.data()).toBe('backend-a');
+    const b = await tlsClient(port, { servername: 'x.b.test', rejectUnauthorized: false });
+    expect(await b.data()).toBe('backend-b');
+    const raw = net.connect(port, '127.0.0.1');
+    const echoed = await new Promise<string>((resolve) => {
+      raw.once('data', (c: Buffer) => {
+        raw.end();
+        resolve(c.toString());
+      });
+      raw.write('plain bytes');
+    });
+    expect(echoed).toBe('plain bytes');
+  });
+});
