@@ -4,7 +4,7 @@ export type { ServiceInstance } from './snapshot.ts';
 export { parseProxy, ProxyParseError } from './proxy.ts';
 export type { Proxy, NodeType } from './proxy.ts';
 export { defaultMeshConfig, resolveMeshConfig } from './mesh-config.ts';
-export { parseMeshConfig, meshConfigFromConfigMaps } from './mesh-config-source.ts';
+export { parseMeshConfig, normalizeMeshConfig, meshConfigFromConfigMaps } from './mesh-config-source.ts';
 export type { MeshConfigParse } from './mesh-config-source.ts';
 export type { MeshConfig, MeshConfigInput } from './mesh-config.ts';
 export { parseProtocol, kubePortProtocol, isHttp, isHttp2, isTcp } from './protocol.ts';

@@ -25,3 +25,12 @@ describe('mesh config', () => {
     expect(parseMeshConfig('a: [').errors[0]).toMatch(/^mesh: invalid YAML/);
   });
 });
+
+describe('resolveMeshConfig via buildSnapshot', () => {
+  it('keeps defaults for malformed or empty fields passed in unvalidated', () => {
+    const snap = buildSnapshot([], { outboundTrafficPolicy: {} as never, proxyListenPort: 'x' as never, connectTimeout: '5s' });
+    expect(snap.meshConfig.outboundTrafficPolicy.mode).toBe('ALLOW_ANY');
+    expect(snap.meshConfig.proxyListenPort).toBe(15001);
+    expect(snap.meshConfig.connectTimeout).toBe('5s');
+  });
+});

@@ -22,21 +22,16 @@ const scalarFields: Record<string, Check> = {
   enableAutoMtls: isBool,
   dnsRefreshRate: isString,
   accessLogFile: isString,
+  domainSuffix: isString,
 };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Parses the mesh YAML text; unknown fields are ignored (istiod reads many more than translation needs). */
-export function parseMeshConfig(text: string): MeshConfigParse {
+/** Keeps the fields translation reads when they have the right shape; unknown fields are ignored. */
+export function normalizeMeshConfig(value: unknown): MeshConfigParse {
   const errors: string[] = [];
-  let value: unknown;
-  try {
-    value = parseYamlValue(text);
-  } catch (err) {
-    return { config: {}, errors: [`mesh: ${(err as Error).message}`] };
-  }
   if (value === undefined || value === null) return { config: {}, errors };
   if (!isObject(value)) return { config: {}, errors: ['mesh: must be a mapping'] };
   const out: Record<string, unknown> = {};
@@ -53,6 +48,7 @@ export function parseMeshConfig(text: string): MeshConfigParse {
     const v = value[field];
     if (v === undefined) continue;
     const mode = isObject(v) ? v['mode'] : undefined;
+    if (mode === undefined && isObject(v)) continue; // `{}` means "default"
     if (typeof mode === 'string' && allowed.includes(mode)) out[field] = { mode };
     else errors.push(`mesh.${field}.mode: must be one of ${allowed.join(', ')}`);
   }
@@ -62,6 +58,15 @@ export function parseMeshConfig(text: string): MeshConfigParse {
     else errors.push('mesh.localityLbSetting.enabled: must be a boolean');
   }
   return { config: out as MeshConfigInput, errors };
+}
+
+/** Parses the mesh YAML text (the `mesh` key of the `istio` ConfigMap). */
+export function parseMeshConfig(text: string): MeshConfigParse {
+  try {
+    return normalizeMeshConfig(parseYamlValue(text));
+  } catch (err) {
+    return { config: {}, errors: [`mesh: ${(err as Error).message}`] };
+  }
 }
 
 /** The mesh config of the `istio` ConfigMap in `rootNamespace`, if present among `configMaps`. */

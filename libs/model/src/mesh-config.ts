@@ -1,4 +1,5 @@
 // MeshConfig: the subset translation reads, with upstream's defaults (pkg/config/mesh/mesh.go DefaultMeshConfig).
+import { normalizeMeshConfig } from './mesh-config-source.ts';
 
 export interface MeshConfig {
   readonly proxyListenPort: number;
@@ -35,9 +36,9 @@ export const defaultMeshConfig: MeshConfig = {
 /** A partial mesh config (as a user writes it) with every missing field defaulted. */
 export type MeshConfigInput = { [K in keyof MeshConfig]?: MeshConfig[K] };
 
-/** Fills the defaults in. */
+/** Fills the defaults in; fields of the wrong shape (unvalidated input) keep their defaults. */
 export function resolveMeshConfig(input: MeshConfigInput = {}): MeshConfig {
   const out: Record<string, unknown> = { ...defaultMeshConfig };
-  for (const [k, v] of Object.entries(input)) if (v !== undefined) out[k] = v;
+  for (const [k, v] of Object.entries(normalizeMeshConfig(input).config)) if (v !== undefined) out[k] = v;
   return out as unknown as MeshConfig;
 }
