@@ -174,7 +174,7 @@ export class DiscoveryService implements AdsProvider {
 }
 
 function emptyConfig(): GeneratedConfig {
-  return { clusters: new Map(), listeners: new Map(), routes: new Map(), endpoints: new Map(), secrets: new Map() };
+  return { clusters: new Map(), listeners: new Map(), routes: new Map(), endpoints: new Map(), secrets: new Map(), errors: [] };
 }
 
 function pick(config: GeneratedConfig, typeUrl: string): ReadonlyMap<string, EnvoyJson> {
