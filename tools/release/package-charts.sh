@@ -4,6 +4,7 @@
 #
 # Usage: tools/release/package-charts.sh [--out <dir>] [--push oci://<registry>/<path>]
 #   VERSION  chart and app version (default: package.json version); the charts' image tag is set to it too.
+#   HUB      image registry the packaged charts default to (default: unchanged, ghcr.io/mesh-ts)
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -33,6 +34,7 @@ for chart in base istiod gateway; do
   # The images of a release carry the release's version; keep the chart's default tag in step with it.
   if [ -f "$work/$chart/values.yaml" ]; then
     sed -i "s/^\(    tag: \).*/\1$version/" "$work/$chart/values.yaml"
+    if [ -n "${HUB:-}" ]; then sed -i "s|^\(    hub: \).*|\1$HUB|" "$work/$chart/values.yaml"; fi
   fi
   helm lint "$work/$chart" >&2
   helm package "$work/$chart" --version "$version" --app-version "$version" --destination "$out" >&2
