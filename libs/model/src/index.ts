@@ -14,5 +14,5 @@ export type { ServiceModel, ServicePortModel, EndpointModel, Locality, HealthSta
 export { hostMatches, isExportedTo, labelsMatch, resolveHost } from './hosts.ts';
 export { resolveGatewayRef } from './config-store.ts';
 export type { ConfigIndex, ResolvedVirtualService, ResolvedDestinationRule } from './config-store.ts';
-export { egressAdmits } from './sidecar-scope.ts';
+export { egressAdmits, egressAdmitsPort } from './sidecar-scope.ts';
 export type { SidecarScope, EgressScope, EgressHost } from './sidecar-scope.ts';

@@ -56,6 +56,16 @@ export function buildSidecarScope(sidecar: Sidecar | undefined, proxy: Proxy, me
   };
 }
 
+/**
+ * True when the scope lets the proxy reach `host:port`: an egress listener for exactly that port decides when there
+ * is one; otherwise the port-less (catch-all) egress listeners do.
+ */
+export function egressAdmitsPort(scope: SidecarScope, namespace: string, host: string, port: number): boolean {
+  const forPort = scope.egress.filter((e) => e.port?.number === port);
+  const candidates = forPort.length > 0 ? forPort : scope.egress.filter((e) => e.port === undefined);
+  return candidates.some((e) => egressAdmits(e, namespace, host));
+}
+
 /** True when an egress listener's hosts admit `host` owned by `namespace`. */
 export function egressAdmits(scope: EgressScope, namespace: string, host: string): boolean {
   return scope.hosts.some((h) => h.namespace !== '~' && (h.namespace === '*' || h.namespace === namespace) && hostMatches(h.host, host));

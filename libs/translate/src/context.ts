@@ -1,5 +1,5 @@
 // Per-proxy inputs shared by every generator of one push.
-import { hostMatches, type MeshSnapshot, type Proxy, type ResolvedVirtualService, type ServiceModel, type SidecarScope } from '@mesh/model';
+import { egressAdmitsPort, hostMatches, type MeshSnapshot, type Proxy, type ResolvedVirtualService, type ServiceModel, type SidecarScope } from '@mesh/model';
 
 export interface ProxyContext {
   readonly snapshot: MeshSnapshot;
@@ -11,6 +11,8 @@ export interface ProxyContext {
   virtualServices(gateway: string): readonly ResolvedVirtualService[];
   /** The VirtualService for `host` through `gateway`: exact host first, then the first wildcard match. */
   virtualServiceForHost(gateway: string, host: string): ResolvedVirtualService | undefined;
+  /** Whether a visible service's port is reachable under the Sidecar's per-port egress listeners. */
+  portVisible(service: ServiceModel, port: number): boolean;
   /** Config problems met while generating (`<Kind> <ns>/<name> <field>: <reason>`), left out of the output. */
   readonly errors: string[];
 }
@@ -47,6 +49,8 @@ export function proxyContext(snapshot: MeshSnapshot, proxy: Proxy): ProxyContext
     scope,
     services,
     errors: [],
+    // Routers are not scoped by Sidecar resources.
+    portVisible: (svc, port) => proxy.type === 'router' || egressAdmitsPort(scope, svc.namespace, svc.hostname, port),
     virtualServices: (gateway) => index(gateway).list,
     virtualServiceForHost: (gateway, host) => {
       const idx = index(gateway);

@@ -69,6 +69,32 @@ spec:
     expect([...cfg.clusters.keys()].some((c) => c.includes('ratings'))).toBe(false);
   });
 
+  it('applies per-port Sidecar egress listeners', () => {
+    const multiPort = `
+---
+apiVersion: v1
+kind: Service
+metadata: {name: cache, namespace: default}
+spec: {clusterIP: 10.96.0.30, ports: [{port: 9080, name: http}, {port: 6379, name: redis}], selector: {app: cache}}
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: default}
+spec:
+  egress:
+  - port: {number: 6379, protocol: REDIS, name: redis}
+    hosts: [./cache.default.svc.cluster.local]
+  - hosts: [./reviews.default.svc.cluster.local]
+`;
+    const cfg = generate(buildSnapshot(load(base + multiPort)), parseProxy(productpage));
+    // 6379 is decided by its own egress listener; 9080 by the catch-all one, which does not list cache.
+    expect(cfg.clusters.has('outbound|6379||cache.default.svc.cluster.local')).toBe(true);
+    expect(cfg.clusters.has('outbound|9080||cache.default.svc.cluster.local')).toBe(false);
+    expect(simulate(cfg, { port: 6379, address: '10.96.0.30', protocol: 'tcp' }).cluster).toBe('outbound|6379||cache.default.svc.cluster.local');
+    expect(simulate(cfg, { port: 9080, host: 'cache' }).virtualHost).toBe('allow_any');
+    expect(simulate(cfg, { port: 9080, host: 'reviews' }).cluster).toBe('outbound|9080||reviews.default.svc.cluster.local');
+  });
+
   it('reports requests nothing matches', () => {
     const cfg = generate(buildSnapshot(load(base)), parseProxy('router~10.0.0.9~gw.istio-system~istio-system.svc.cluster.local'));
     expect(simulate(cfg, { port: 8080, direction: 'gateway', host: 'x' }).error).toBe('no listener for port 8080');

@@ -96,7 +96,7 @@ export function buildOutboundClusters(ctx: ProxyContext): ClustersAndEndpoints {
   for (const service of ctx.services) {
     const dr = ctx.snapshot.destinationRule(service, ctx.proxy.namespace)?.resource;
     for (const port of service.ports) {
-      if (port.protocol === 'UDP') continue;
+      if (port.protocol === 'UDP' || !ctx.portVisible(service, port.port)) continue;
       buildGuarded(ctx, service, port, '', dr, out);
       for (const subset of dr?.spec.subsets ?? []) buildGuarded(ctx, service, port, subset.name, dr, out);
     }

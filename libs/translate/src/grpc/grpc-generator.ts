@@ -46,7 +46,7 @@ export function generateGrpc(ctx: ProxyContext): GrpcResources {
   const routes: EnvoyJson[] = [];
   for (const svc of ctx.services) {
     for (const p of svc.ports) {
-      if (p.protocol === 'UDP') continue;
+      if (p.protocol === 'UDP' || !ctx.portVisible(svc, p.port)) continue;
       const name = domainName(svc.hostname, p.port);
       listeners.push({
         name,

@@ -63,7 +63,7 @@ export function buildOutboundListeners(ctx: ProxyContext): OutboundListenerResul
   };
   for (const svc of ctx.services) {
     for (const p of svc.ports) {
-      if (p.protocol === 'UDP') continue;
+      if (p.protocol === 'UDP' || !ctx.portVisible(svc, p.port)) continue;
       if (isHttp(p.protocol)) {
         const e = get('0.0.0.0', p.port);
         if (!e.http) {

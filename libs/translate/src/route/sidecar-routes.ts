@@ -32,7 +32,7 @@ export function serviceRoutes(ctx: ProxyContext, svc: ServiceModel, port: number
 
 /** Services with an HTTP port `port` the proxy sees. */
 export function httpServicesOnPort(ctx: ProxyContext, port: number): ServiceModel[] {
-  return ctx.services.filter((s) => s.ports.some((p) => p.port === port && isHttp(p.protocol)));
+  return ctx.services.filter((s) => s.ports.some((p) => p.port === port && isHttp(p.protocol)) && ctx.portVisible(s, port));
 }
 
 /** RouteConfiguration `"<port>"`. */
