@@ -119,6 +119,21 @@ describe('startKubeEnv', () => {
   }, 60_000);
 });
 
+describe('startKubeEnv failures', () => {
+  it('reports the apiserver log and cleans up when the apiserver cannot start', async () => {
+    const failure = await startKubeEnv({ apiserverArgs: ['--no-such-flag'] }).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    expect(failure?.message).toMatch(/kube-apiserver exited .*\n[\s\S]*unknown flag: --no-such-flag/);
+    const dir = /from (\S+)\/kube-apiserver\.log/.exec(failure?.message ?? '')?.[1];
+    expect(dir).toMatch(/mesh-kube-env-/);
+    expect(existsSync(dir!)).toBe(false);
+    // etcd was started first: it must be gone too (its cwd was the removed folder).
+    expect([...pidsWithCwd(dir!), ...pidsWithCwd(`${dir!} (deleted)`)]).toEqual([]);
+  }, START_TIMEOUT);
+});
+
 describe('startKubeEnv with the controller manager', () => {
   let env: KubeEnv | undefined;
 

@@ -8,7 +8,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import { freePort, waitFor } from './ports.ts';
+import { freePort } from './ports.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -139,7 +139,7 @@ function installExitHook(): void {
 }
 
 function killGroup(proc: Supervised, signal: NodeJS.Signals): void {
-  if (proc.child.pid === undefined || proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  if (proc.child.pid === undefined || !isRunning(proc)) return;
   try {
     process.kill(-proc.child.pid, signal);
   } catch {
@@ -181,19 +181,24 @@ function logTail(proc: Supervised, lines = 30): string {
   }
 }
 
-/** Waits for `check`, failing early (with the log tail) if the process exits first. */
-async function waitForProcess(proc: Supervised, what: string, check: () => Promise<boolean>, timeoutMs: number) {
-  let exited = false;
-  void proc.exited.then(() => (exited = true));
-  try {
-    await waitFor(async () => {
-      if (exited) throw new Error('exited');
-      return check();
-    }, timeoutMs, 200);
-  } catch {
-    const state = exited ? `exited (code ${proc.child.exitCode ?? proc.child.signalCode})` : `not ${what} after ${timeoutMs} ms`;
-    throw new Error(`${proc.name} ${state}; last log lines from ${proc.logPath}:\n${logTail(proc)}`);
+function isRunning(proc: Supervised): boolean {
+  return proc.child.exitCode === null && proc.child.signalCode === null;
+}
+
+/** Polls `check` until it returns true; fails early, with the log tail, if the process exits first. */
+async function waitForProcess(
+  proc: Supervised, what: string, check: () => Promise<boolean>, timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (isRunning(proc) && Date.now() < deadline) {
+    const ok = await check().catch(() => false); // connection refused etc.: not up yet
+    if (ok) return;
+    await Promise.race([proc.exited, new Promise((resolve) => setTimeout(resolve, 200))]);
   }
+  const state = isRunning(proc)
+    ? `not ${what} after ${timeoutMs} ms`
+    : `exited (${proc.child.exitCode !== null ? `code ${proc.child.exitCode}` : proc.child.signalCode})`;
+  throw new Error(`${proc.name} ${state}; last log lines from ${proc.logPath}:\n${logTail(proc)}`);
 }
 
 /** GET over mTLS as the admin user; resolves with the status code and body. */
@@ -217,12 +222,27 @@ function adminGet(url: string, pki: Pki): Promise<{ status: number; body: string
   });
 }
 
+// freePort() only finds a port that was free a moment ago; with several test processes on one machine another one
+// may bind it first. A start that failed that way is retried with fresh ports.
+const PORT_ATTEMPTS = 3;
+
+async function withPortRetry<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      const portTaken = error instanceof Error && /address already in use/.test(error.message);
+      if (!portTaken || attempt >= PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
 async function startEtcd(procs: Supervised[], dir: string, timeoutMs: number): Promise<string> {
   const [clientPort, peerPort] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const proc = startProcess(procs, dir, 'etcd', testenvBin('etcd'), [
-    '--name=testenv', `--data-dir=${join(dir, 'etcd')}`,
+    '--name=testenv', `--data-dir=${join(dir, `etcd-${clientPort}`)}`, // fresh per attempt (see withPortRetry)
     `--listen-client-urls=${url}`, `--advertise-client-urls=${url}`,
     `--listen-peer-urls=${peer}`, `--initial-advertise-peer-urls=${peer}`, `--initial-cluster=testenv=${peer}`,
     '--unsafe-no-fsync', // throwaway data: skip fsync so tests do not wait on the disk
@@ -296,8 +316,8 @@ export async function startKubeEnv(options: KubeEnvOptions = {}): Promise<KubeEn
   };
   try {
     const pki = await makePki(dir);
-    const etcdUrl = await startEtcd(procs, dir, timeoutMs);
-    const url = await startApiserver(procs, dir, etcdUrl, pki, options, timeoutMs);
+    const etcdUrl = await withPortRetry(() => startEtcd(procs, dir, timeoutMs));
+    const url = await withPortRetry(() => startApiserver(procs, dir, etcdUrl, pki, options, timeoutMs));
     const kubeconfigPath = join(dir, 'kubeconfig');
     writeKubeconfig(kubeconfigPath, url, pki);
     if (options.withControllerManager) {
