@@ -44,17 +44,21 @@ function buildOne(ctx: ProxyContext, service: ServiceModel, port: ServicePortMod
   applyConnectionPool(cluster, policy.connectionPool, http2);
   applyOutlierDetection(cluster, policy.outlierDetection);
   const endpoints = ctx.snapshot.endpoints(service, port.port);
+  // Locality LB needs the proxy's locality and must not be disabled (mesh-wide or by the rule); `distribute` applies
+  // on its own, failover only with outlier detection (upstream ApplyLocalityLoadBalancer).
   const localityLb = policy.loadBalancer?.localityLbSetting;
-  const failover =
-    policy.outlierDetection && mesh.localityLbSetting.enabled && localityLb?.enabled !== false && ctx.proxy.locality.region ? ctx.proxy.locality : undefined;
-  if (failover) {
+  const localityOn = mesh.localityLbSetting.enabled && localityLb?.enabled !== false && ctx.proxy.locality.region !== '';
+  const failover = localityOn && policy.outlierDetection !== undefined;
+  const distribute = localityOn && (localityLb?.distribute?.length ?? 0) > 0;
+  if (failover || distribute) {
     const common = (cluster['common_lb_config'] as EnvoyJson | undefined) ?? {};
     common['locality_weighted_lb_config'] = {};
     cluster['common_lb_config'] = common;
   }
   const assignment = buildLoadAssignment(name, endpoints, {
     ...(subsetSpec?.labels ? { subsetLabels: subsetSpec.labels } : {}),
-    ...(failover ? { failoverFrom: failover } : {}),
+    ...(localityOn ? { proxyLocality: ctx.proxy.locality, failover } : {}),
+    ...(localityLb ? { localityLb } : {}),
   });
   if (type === 'STRICT_DNS' || type === 'LOGICAL_DNS') {
     cluster['load_assignment'] = assignment;

@@ -1,6 +1,7 @@
 // EDS: ClusterLoadAssignment per outbound cluster — endpoints grouped by locality, with health, weights,
 // the tlsMode metadata auto-mTLS matches on, and locality failover priorities.
 import type { LocalityLbSetting } from '@mesh/api';
+import { distributeWeight, failoverPriority, localityMatches } from './locality-lb.ts';
 import { labelsMatch, type EndpointModel, type Locality } from '@mesh/model';
 import type { EnvoyJson } from '@mesh/xds';
 import { socketAddress } from '../util/envoy.ts';
@@ -34,18 +35,12 @@ function lbEndpoint(e: EndpointModel): EnvoyJson {
   return out;
 }
 
-/** Failover priority: 0 = same region/zone/subzone as the proxy, 1 = same region/zone, 2 = same region, 3 = elsewhere. */
-function localityPriority(proxy: Locality, l: Locality): number {
-  if (l.region !== proxy.region) return 3;
-  if (l.zone !== proxy.zone) return 2;
-  if (l.subzone !== proxy.subzone) return 1;
-  return 0;
-}
-
 export interface LoadAssignmentOptions {
   readonly subsetLabels?: Readonly<Record<string, string>>;
-  /** Set when locality failover applies (outlier detection + locality LB enabled + proxy has a locality). */
-  readonly failoverFrom?: Locality;
+  /** The proxy's locality when locality load balancing applies (see outbound-clusters.ts for when). */
+  readonly proxyLocality?: Locality;
+  /** Failover priorities need outlier detection, or Envoy never leaves priority 0. */
+  readonly failover?: boolean;
   readonly localityLb?: LocalityLbSetting;
 }
 
@@ -61,21 +56,25 @@ export function buildLoadAssignment(clusterName: string, endpoints: readonly End
     groups.set(key, g);
   }
   const keys = [...groups.keys()].sort();
-  const out: EnvoyJson[] = keys.map((k) => {
+  const from = opts.proxyLocality;
+  const distributing = from !== undefined && opts.localityLb?.distribute?.some((d) => localityMatches(d.from, from)) === true;
+  const out: EnvoyJson[] = [];
+  for (const k of keys) {
     const g = groups.get(k)!;
     const eps = [...g.eps].sort((a, b) => (a.address === b.address ? a.port - b.port : a.address < b.address ? -1 : 1));
-    const loc: EnvoyJson = {
-      locality: localityJson(g.locality),
-      lb_endpoints: eps.map(lbEndpoint),
-      load_balancing_weight: eps.reduce((n, e) => n + e.weight, 0),
-    };
-    if (opts.failoverFrom) {
-      const p = localityPriority(opts.failoverFrom, g.locality);
+    let weight = eps.reduce((n, e) => n + e.weight, 0);
+    if (from && distributing) {
+      weight = distributeWeight(opts.localityLb, from, g.locality) ?? weight;
+      if (weight === 0) continue; // `distribute` sends this locality nothing
+    }
+    const loc: EnvoyJson = { locality: localityJson(g.locality), lb_endpoints: eps.map(lbEndpoint), load_balancing_weight: weight };
+    if (from && opts.failover && !distributing) {
+      const p = failoverPriority(opts.localityLb, from, g.locality);
       if (p > 0) loc['priority'] = p;
     }
-    return loc;
-  });
-  if (opts.failoverFrom) {
+    out.push(loc);
+  }
+  if (from && opts.failover && !distributing) {
     // Envoy wants priorities to be contiguous from 0.
     const used = [...new Set(out.map((l) => (l['priority'] as number | undefined) ?? 0))].sort((a, b) => a - b);
     for (const l of out) {
