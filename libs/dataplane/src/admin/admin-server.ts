@@ -151,7 +151,8 @@ export class AdminServer {
           }
           this.hooks.setLogLevel(level);
         } else {
-          for (const [k, v] of q) if (levels.includes(v)) this.hooks.setLogLevel(v), void k;
+          // Per-component form (?router=debug): one process-wide level, so the last valid one wins.
+          for (const v of q.values()) if (levels.includes(v)) this.hooks.setLogLevel(v);
         }
         this.send(res, 200, 'text/plain', `active loggers:\n  admin: ${this.hooks.logLevel()}\n  config: ${this.hooks.logLevel()}\n  connection: ${this.hooks.logLevel()}\n  http: ${this.hooks.logLevel()}\n  router: ${this.hooks.logLevel()}\n  upstream: ${this.hooks.logLevel()}\n`);
         return;
