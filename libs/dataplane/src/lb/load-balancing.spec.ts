@@ -1,6 +1,7 @@
 // Integration: load balancer policies and cluster discovery types over ADS.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeshHarness, cla, edsCluster, httpListener, request, routeConfig, startEcho, type Echo } from '../test-support/mesh-harness.test.ts';
+import type { EnvoyJson } from '@mesh/xds';
 
 describe('load balancing and cluster types', () => {
   let h: MeshHarness;
@@ -11,7 +12,7 @@ describe('load balancing and cluster types', () => {
     h = await MeshHarness.start();
     e = await Promise.all(['e0', 'e1', 'e2', 'e3'].map((n) => startEcho(n)));
     const ports = e.map((x) => x.port);
-    const hashRoute = (prefix: string, cluster: string, policy: object): object => ({ match: { prefix }, route: { cluster, hash_policy: [policy] } });
+    const hashRoute = (prefix: string, cluster: string, policy: EnvoyJson): EnvoyJson => ({ match: { prefix }, route: { cluster, hash_policy: [policy] } });
     await h.set({
       clusters: {
         rr: edsCluster('rr'),

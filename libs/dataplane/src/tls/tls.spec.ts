@@ -4,6 +4,7 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import { CertificateAuthority, type IssuedCertificate } from '@mesh/security';
+import type { EnvoyJson } from '@mesh/xds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HCM, MeshHarness, ROUTER, T, cla, edsCluster, request, routeConfig } from '../test-support/mesh-harness.test.ts';
 
@@ -12,7 +13,7 @@ const DOWN_TLS = `${T}envoy.extensions.transport_sockets.tls.v3.DownstreamTlsCon
 const TCP = `${T}envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy`;
 const spiffe = (sa: string): string => `spiffe://cluster.local/ns/default/sa/${sa}`;
 
-function upstreamTls(san: string): object {
+function upstreamTls(san: string): EnvoyJson {
   return {
     transport_socket: {
       name: 'envoy.transport_sockets.tls',
@@ -31,7 +32,7 @@ function upstreamTls(san: string): object {
   };
 }
 
-function tcpChain(cluster: string, match: object = {}): object {
+function tcpChain(cluster: string, match: EnvoyJson = {}): EnvoyJson {
   return { filter_chain_match: match, filters: [{ name: 'envoy.filters.network.tcp_proxy', typed_config: { '@type': TCP, stat_prefix: cluster, cluster } }] };
 }
 
