@@ -104,3 +104,18 @@ describe('helpers', () => {
     expect(isExportedTo(['~'], 'a', 'a')).toBe(false);
   });
 });
+
+describe('malformed objects', () => {
+  it('skips and reports them instead of failing the whole snapshot', () => {
+    const bad = [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'broken', namespace: 'default' }, spec: { ports: 'http' } },
+      { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'vs', namespace: 'default' }, spec: { hosts: 'reviews' } },
+      ...objects,
+    ] as unknown as MeshResource[];
+    const snap = buildSnapshot(bad);
+    expect(snap.errors).toHaveLength(2);
+    expect(snap.errors[0]).toMatch(/^Service default\/broken: malformed, skipped/);
+    expect(snap.errors[1]).toMatch(/^VirtualService default\/vs: malformed, skipped/);
+    expect(snap.serviceByHost('reviews.default.svc.cluster.local', 'default')).toBeDefined();
+  });
+});

@@ -65,7 +65,18 @@ export class MeshSnapshot {
   private readonly drByNamespace = new Map<string, ResolvedDestinationRule[]>();
   private readonly instancesByIp = new Map<string, Array<{ service: ServiceModel; port: ServicePortModel; endpoint: EndpointModel }>>();
 
-  constructor(meshConfig: MeshConfig, services: ServiceModel[], endpoints: Map<string, PortEndpoints>, config: ConfigIndex, secrets: Map<string, Secret>) {
+  /** Objects and mesh config fields that could not be used, with the reason. */
+  readonly errors: readonly string[];
+
+  constructor(
+    meshConfig: MeshConfig,
+    services: ServiceModel[],
+    endpoints: Map<string, PortEndpoints>,
+    config: ConfigIndex,
+    secrets: Map<string, Secret>,
+    errors: readonly string[] = [],
+  ) {
+    this.errors = Object.freeze([...errors]);
     this.meshConfig = Object.freeze(meshConfig);
     this.services = freezeDeep(services);
     this.endpointIndex = endpoints;
@@ -194,6 +205,7 @@ export function buildSnapshot(objects: readonly MeshResource[], meshConfig: Mesh
   const mesh = resolveMeshConfig({ ...fromConfigMap?.config, ...meshConfig });
   const services: ServiceModel[] = [];
   const endpoints = new Map<string, PortEndpoints>();
+  const errors: string[] = [];
   const pods = byKind(objects, 'Pod') as Pod[];
   const podsByIp = new Map<string, Pod>();
   for (const p of pods) if (p.status?.podIP) podsByIp.set(p.status.podIP, p);
@@ -202,33 +214,53 @@ export function buildSnapshot(objects: readonly MeshResource[], meshConfig: Mesh
   for (const n of byKind(objects, 'Node') as Node[]) nodes.set(n.metadata.name, n);
 
   for (const svc of byKind(objects, 'Service') as Service[]) {
-    const model = serviceFromKube(svc, mesh.domainSuffix);
-    const ns = svc.metadata.namespace ?? 'default';
-    const own = slices.filter((s) => (s.metadata.namespace ?? 'default') === ns && s.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name);
-    const eps = own.length > 0 ? endpointsFromSlices(svc, own, podsByIp, nodes) : endpointsFromPods(svc, pods, nodes);
-    services.push(model);
-    endpoints.set(`${model.namespace}/${model.hostname}`, eps);
+    guarded(errors, svc, () => {
+      const model = serviceFromKube(svc, mesh.domainSuffix);
+      const ns = svc.metadata.namespace ?? 'default';
+      const own = slices.filter((s) => (s.metadata.namespace ?? 'default') === ns && s.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name);
+      const eps = own.length > 0 ? endpointsFromSlices(svc, own, podsByIp, nodes) : endpointsFromPods(svc, pods, nodes);
+      services.push(model);
+      endpoints.set(`${model.namespace}/${model.hostname}`, eps);
+    });
   }
   const wes = byKind(objects, 'WorkloadEntry') as WorkloadEntry[];
   for (const se of (byKind(objects, 'ServiceEntry') as ServiceEntry[]).sort(configOrder)) {
-    for (const model of servicesFromServiceEntry(se)) {
-      const key = `${model.namespace}/${model.hostname}`;
-      if (endpoints.has(key)) continue; // first ServiceEntry for a host in a namespace wins
-      services.push(model);
-      endpoints.set(key, endpointsFromServiceEntry(se, model.hostname, wes, pods));
-    }
+    guarded(errors, se, () => {
+      for (const model of servicesFromServiceEntry(se)) {
+        const key = `${model.namespace}/${model.hostname}`;
+        if (endpoints.has(key)) continue; // first ServiceEntry for a host in a namespace wins
+        const eps = endpointsFromServiceEntry(se, model.hostname, wes, pods);
+        services.push(model);
+        endpoints.set(key, eps);
+      }
+    });
   }
   services.sort((a, b) => (a.hostname === b.hostname ? (a.namespace < b.namespace ? -1 : 1) : a.hostname < b.hostname ? -1 : 1));
 
   const config: ConfigIndex = {
-    virtualServices: (byKind(objects, 'VirtualService') as VirtualService[]).sort(configOrder).map((vs) => resolveVirtualService(vs, mesh.domainSuffix)),
-    destinationRules: (byKind(objects, 'DestinationRule') as DestinationRule[]).sort(configOrder).map((dr) => resolveDestinationRule(dr, mesh.domainSuffix)),
+    virtualServices: (byKind(objects, 'VirtualService') as VirtualService[])
+      .sort(configOrder)
+      .flatMap((vs) => guarded(errors, vs, () => [resolveVirtualService(vs, mesh.domainSuffix)]) ?? []),
+    destinationRules: (byKind(objects, 'DestinationRule') as DestinationRule[])
+      .sort(configOrder)
+      .flatMap((dr) => guarded(errors, dr, () => [resolveDestinationRule(dr, mesh.domainSuffix)]) ?? []),
     gateways: (byKind(objects, 'Gateway') as Gateway[]).sort(configOrder),
     sidecars: (byKind(objects, 'Sidecar') as Sidecar[]).sort(configOrder),
     peerAuthentications: (byKind(objects, 'PeerAuthentication') as PeerAuthentication[]).sort(configOrder),
   };
   const secrets = new Map<string, Secret>();
   for (const s of byKind(objects, 'Secret') as Secret[]) secrets.set(`${s.metadata.namespace ?? 'default'}/${s.metadata.name}`, s);
-  return new MeshSnapshot(mesh, services, endpoints, config, secrets);
+  return new MeshSnapshot(mesh, services, endpoints, config, secrets, [...(fromConfigMap?.errors ?? []), ...errors]);
+}
+
+/** Runs one object's conversion; a malformed object (wrong field types) is skipped and reported, not fatal. */
+function guarded<T>(errors: string[], obj: MeshResource, fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    errors.push(`${obj.kind} ${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}: malformed, skipped (${err.message})`);
+    return undefined;
+  }
 }
 
