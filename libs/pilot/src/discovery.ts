@@ -132,6 +132,9 @@ export class DiscoveryService implements AdsProvider {
     if (state && state.version === this.snapshotVersion) return state.config;
     const started = performance.now();
     const config = generate(this.snapshotValue, proxy);
+    if (config.errors.length > 0 && state?.config.errors.join() !== config.errors.join()) {
+      this.opts.logger.warn({ proxy: proxy.id, errors: config.errors }, 'generate: invalid config left out');
+    }
     this.opts.metrics.pushTime.observe({ type: 'all' }, (performance.now() - started) / 1000);
     this.proxies.set(connId, { proxy, version: this.snapshotVersion, config });
     return config;
@@ -146,8 +149,10 @@ export class DiscoveryService implements AdsProvider {
       }
     }
     this.rejectedValue = rejected;
+    const previousErrors = new Set(this.snapshotValue.errors);
     this.snapshotValue = buildSnapshot(resources, { ...this.opts.meshConfig, ...meshConfig });
     this.snapshotVersion++;
+    for (const e of this.snapshotValue.errors) if (!previousErrors.has(e)) this.opts.logger.warn({ error: e }, 'config: object not usable, skipped');
     const m = this.opts.metrics;
     m.services.set(this.snapshotValue.services.length);
     m.virtualServices.set(resources.filter((r) => r.kind === 'VirtualService').length);

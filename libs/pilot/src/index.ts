@@ -5,3 +5,4 @@ export { intake, parseMeshConfig, type RejectedConfig } from './config-intake.ts
 export { createPilotMetrics, type PilotMetrics } from './metrics.ts';
 export { registerWebhooks, validateAdmissionReview, type WebhookOptions } from './webhooks.ts';
 export { registerDebug, syncz, configDump, proxyName } from './debug.ts';
+export * from './ca/index.ts'; // istiod CA (IstioCertificateService) and its gRPC listeners
