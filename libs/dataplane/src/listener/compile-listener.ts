@@ -39,6 +39,7 @@ function chainMatch(v: unknown, path: string): ChainMatch {
 
 function filterChain(v: unknown, path: string, secrets: SecretLookup, rds: Set<string>, clusters: Set<string>): CompiledFilterChain {
   const o = obj(v, path);
+  const match = chainMatch(o['filter_chain_match'], `${path}.filter_chain_match`);
   let tls: CompiledFilterChain['tls'];
   if (!isPlainTransport(o['transport_socket'])) {
     const ts = obj(o['transport_socket'], `${path}.transport_socket`);
@@ -70,7 +71,7 @@ function filterChain(v: unknown, path: string, secrets: SecretLookup, rds: Set<s
     }
   });
   if (!network) throw new ConfigError(`${path}.filters`, 'a terminal filter (http_connection_manager or tcp_proxy) is required');
-  return { name: str(o['name'], `${path}.name`), match: chainMatch(o['filter_chain_match'], `${path}.filter_chain_match`), tls, network };
+  return { name: str(o['name'], `${path}.name`), match, tls, network };
 }
 
 /** Compiles one Listener. */
