@@ -86,7 +86,7 @@ const istioConfig = [
 
 describe('@grpc/grpc-js-xds (proxyless gRPC) against istiod', () => {
   let dir: string;
-  const istiod = new IstiodProcess({});
+  let istiod: IstiodProcess | undefined;
   const servers = new Map<string, EchoServer>();
   let caller: GrpcXdsCaller;
 
@@ -106,7 +106,7 @@ describe('@grpc/grpc-js-xds (proxyless gRPC) against istiod', () => {
     ];
     writeFileSync(join(dir, 'workloads.yaml'), docs.map((d) => stringify(d)).join('---\n'));
     writeFileSync(join(dir, 'istio.yaml'), istioConfig.map((d) => stringify(d)).join('---\n'));
-    (istiod as unknown as { opts: { configDir: string } }).opts.configDir = dir;
+    istiod = new IstiodProcess({ configDir: dir });
     const ports = await istiod.start();
     caller = new GrpcXdsCaller(proxylessBootstrap(ports.grpc, { ip: '127.0.0.9', pod: 'client-0', namespace: ns, labels: { app: 'client' } }));
     // The first call on each channel waits for LDS → RDS → CDS → EDS.
@@ -118,7 +118,7 @@ describe('@grpc/grpc-js-xds (proxyless gRPC) against istiod', () => {
 
   afterAll(async () => {
     caller?.close();
-    await istiod.stop();
+    await istiod?.stop();
     for (const s of servers.values()) s.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
