@@ -100,13 +100,16 @@ describe.skipIf(!haveHelm)('istiod chart', () => {
     expect(await kinds({ profile: 'default', set: ['autoscaleEnabled=false'] })).not.toContain('HorizontalPodAutoscaler');
   });
 
-  it('refuses an unknown profile and custom injection templates with a clear message', async () => {
+  it('refuses an unknown profile with a clear message', async () => {
     const bad = await runTool('helm', ['template', 'istiod', chartDir('istiod'), '--set', 'profile=huge']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('profile "huge" is unknown');
-    const custom = await runTool('helm', ['template', 'istiod', chartDir('istiod'), '--set', 'sidecarInjectorWebhook.templates.x=y']);
-    expect(custom.code).not.toBe(0);
-    expect(custom.stderr).toContain('sidecarInjectorWebhook.templates');
+  });
+
+  it('passes custom injection templates to istiod through the injector ConfigMap', async () => {
+    const docs = parseDocuments(await renderChart('istiod', { set: ['sidecarInjectorWebhook.templates.hello=metadata: {labels: {hello: world}}'] }));
+    const values = JSON.parse(String(at(named(docs, 'ConfigMap', 'istio-sidecar-injector'), 'data', 'values'))) as Json;
+    expect(at(values, 'sidecarInjectorWebhook', 'templates', 'hello')).toBe('metadata: {labels: {hello: world}}');
   });
 
   it('writes a mesh config and injector config that istiod parses', async () => {

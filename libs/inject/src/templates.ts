@@ -1,5 +1,6 @@
 // The built-in injection templates by name, and how a pod picks them (annotation, defaults, aliases).
 import type { InjectConfig } from './defaults.ts';
+import { customTemplateText, renderCustomTemplate } from './custom-template.ts';
 import { InjectionError } from './errors.ts';
 import { renderGateway } from './gateway-template.ts';
 import { renderSidecar } from './sidecar-template.ts';
@@ -21,7 +22,9 @@ export function templateNames(annotations: Record<string, string>, config: Injec
 
 /** Renders one named template. */
 export function renderTemplate(name: string, d: TemplateData, config: InjectConfig): RenderedPod {
-  void config;
+  // A user-defined template replaces a built-in one of the same name, as upstream's chart does.
+  const custom = customTemplateText(name, config);
+  if (custom !== undefined) return renderCustomTemplate(name, custom);
   const r = builtin[name];
   if (!r) {
     throw new InjectionError(`failed to run injection template: requested template "${name}" not found; have ${Object.keys(builtin).join(', ')}`);
