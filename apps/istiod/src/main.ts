@@ -8,6 +8,8 @@ const program = new Command('istiod')
   .option('--configDir <dir>', 'read config from a directory of Kubernetes-shaped YAML instead of the Kubernetes API')
   .option('--kubeconfig <file>', 'kubeconfig file (default: in-cluster, then KUBECONFIG)')
   .option('--grpcAddr <addr>', 'plaintext xDS (ADS) address', ':15010')
+  .option('--secureGRPCAddr <addr>', 'TLS xDS (ADS) and CA address; empty disables', ':15012')
+  .option('--securityDir <dir>', 'local mode: CA token issuer key and root-cert.pem (default <configDir>-security)')
   .option('--httpAddr <addr>', 'readiness and debug address', ':8080')
   .option('--monitoringAddr <addr>', 'metrics and debug address', ':15014')
   .option('--httpsAddr <addr>', 'injection and validation webhook address (TLS)', ':15017')
@@ -22,6 +24,8 @@ const o = program.opts<{
   configDir?: string;
   kubeconfig?: string;
   grpcAddr: string;
+  secureGRPCAddr: string;
+  securityDir?: string;
   httpAddr: string;
   monitoringAddr: string;
   httpsAddr: string;
@@ -35,6 +39,8 @@ const istiod = await startIstiod({
   ...(o.configDir ? { configDir: o.configDir } : {}),
   ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
   grpcAddr: o.grpcAddr,
+  secureGrpcAddr: o.secureGRPCAddr,
+  ...(o.securityDir ? { securityDir: o.securityDir } : {}),
   httpAddr: o.httpAddr,
   monitoringAddr: o.monitoringAddr,
   httpsAddr: o.httpsAddr,

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { loadInjectConfig, defaultInjectConfig, type InjectConfig } from '@mesh/inject';
 import { FileSource, KubeSource, type ConfigSource, type KubeObject } from '@mesh/kube';
-import { createPilotMetrics, DiscoveryService, parseMeshConfig, registerDebug, registerWebhooks } from '@mesh/pilot';
-import { CertificateAuthority } from '@mesh/security';
+import { CaService, createPilotMetrics, DiscoveryService, parseMeshConfig, registerDebug, registerWebhooks, setupCaAuthentication, startIstiodGrpc } from '@mesh/pilot';
+import { CertificateAuthority, localSecurityDir } from '@mesh/security';
 import { createLogger, type Logger } from '@mesh/telemetry';
 import { patchWebhookCaBundles } from './webhook-patcher.ts';
 
@@ -14,6 +14,10 @@ export interface IstiodOptions {
   kubeconfig?: string;
   /** host:port; an empty host means all interfaces. */
   grpcAddr: string;
+  /** TLS ADS + CA (15012); an empty string disables it. */
+  secureGrpcAddr?: string;
+  /** Local mode: where the CA's token issuer key and root-cert.pem go (default `<configDir>-security`). */
+  securityDir?: string;
   httpAddr: string;
   monitoringAddr: string;
   httpsAddr: string;
@@ -27,7 +31,9 @@ export interface IstiodOptions {
 export interface Istiod {
   discovery: DiscoveryService;
   ca: CertificateAuthority;
-  ports: { grpc: number; http: number; monitoring: number; https: number };
+  ports: { grpc: number; secureGrpc: number; http: number; monitoring: number; https: number };
+  /** Local mode only: the directory with the token issuer key and root-cert.pem. */
+  securityDir?: string;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -97,8 +103,25 @@ export async function startIstiod(opts: IstiodOptions): Promise<Istiod> {
   });
 
   await discovery.start();
-  const grpc = splitAddr(opts.grpcAddr);
-  const { port: grpcPort } = await discovery.ads.listen(`${grpc.host}:${grpc.port}`);
+  // --- CA wiring (security helper): ADS + IstioCertificateService on 15012 (TLS) and, in local mode, the CA on 15010 too.
+  const securityDir = opts.configDir ? (opts.securityDir ?? localSecurityDir(opts.configDir)) : undefined;
+  const caAuth = await setupCaAuthentication({
+    ca,
+    trustDomain: () => discovery.snapshot.meshConfig.trustDomain,
+    ...(securityDir ? { localSecurityDir: securityDir } : {}),
+    ...(source instanceof KubeSource ? { kubeConfig: source.config } : {}),
+  });
+  const grpcServers = await startIstiodGrpc({
+    ads: discovery.ads,
+    ca: new CaService({ ca, authenticators: caAuth.authenticators, logger }),
+    grpc: splitAddr(opts.grpcAddr),
+    ...(opts.secureGrpcAddr !== '' ? { secureGrpc: splitAddr(opts.secureGrpcAddr ?? ':15012') } : {}),
+    serving: { certChainPem: serving.certPem + ca.rootPem, keyPem: serving.keyPem, rootPem: ca.rootPem },
+    caOnPlaintext: securityDir !== undefined,
+    logger,
+  });
+  const grpcPort = grpcServers.grpcPort;
+  // --- end CA wiring
 
   const ready = () => discovery.synced;
   const http = Fastify({ logger: false });
@@ -116,6 +139,7 @@ export async function startIstiod(opts: IstiodOptions): Promise<Istiod> {
 
   const ports = {
     grpc: grpcPort,
+    secureGrpc: grpcServers.secureGrpcPort,
     http: await listen(http, opts.httpAddr),
     monitoring: await listen(monitoring, opts.monitoringAddr),
     https: await listen(webhook, opts.httpsAddr),
@@ -136,9 +160,10 @@ export async function startIstiod(opts: IstiodOptions): Promise<Istiod> {
     ca,
     ports,
     logger,
+    ...(securityDir ? { securityDir } : {}),
     async close() {
       if (patcher) clearInterval(patcher);
-      await Promise.all([http.close(), monitoring.close(), webhook.close()]);
+      await Promise.all([http.close(), monitoring.close(), webhook.close(), grpcServers.close()]);
       await discovery.stop();
     },
   };

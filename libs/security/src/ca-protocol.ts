@@ -18,7 +18,8 @@ export interface CertificateResponse {
   certChain: string[];
 }
 
-const descriptor: protobuf.INamespace = {
+// (map fields carry keyType, which protobufjs's INamespace typing lacks; the runtime accepts it)
+const descriptor = {
   nested: {
     google: {
       nested: {
@@ -65,7 +66,7 @@ const descriptor: protobuf.INamespace = {
   },
 };
 
-const root = protobuf.Root.fromJSON(descriptor);
+const root = protobuf.Root.fromJSON(descriptor as unknown as protobuf.INamespace);
 const requestType = root.lookupType('istio.v1.auth.IstioCertificateRequest');
 const responseType = root.lookupType('istio.v1.auth.IstioCertificateResponse');
 const toObjectOptions: protobuf.IConversionOptions = { longs: Number, defaults: true, arrays: true, objects: true, oneofs: true };

@@ -22,14 +22,15 @@ class StaticCertificateProvider implements CertificateProvider {
     this.key = Buffer.from(keyPem);
   }
 
+  // Updates are delivered on a later tick: grpc-js registers its watcher only after adding the listener.
   addCaCertificateListener(listener: CaListener): void {
-    listener({ caCertificate: this.ca });
+    queueMicrotask(() => listener({ caCertificate: this.ca }));
   }
 
   removeCaCertificateListener(): void {}
 
   addIdentityCertificateListener(listener: IdentityListener): void {
-    listener({ certificate: this.cert, privateKey: this.key });
+    queueMicrotask(() => listener({ certificate: this.cert, privateKey: this.key }));
   }
 
   removeIdentityCertificateListener(): void {}
@@ -99,11 +100,12 @@ export async function startIstiodGrpc(o: IstiodGrpcOptions): Promise<IstiodGrpc>
     const creds = experimental.createCertificateProviderServerCredentials(provider, provider, false);
     try {
       secureGrpcPort = await bind(secure, o.secureGrpc, creds);
+      servers.push(secure);
     } catch (err) {
-      await shutdown(plain);
-      throw err;
+      // Not fatal: plaintext xDS keeps working (several istiods on one host, e.g. tests, all default to :15012).
+      o.logger.error({ address: `${o.secureGrpc.host}:${o.secureGrpc.port}`, err: (err as Error).message }, 'grpc: secure port (TLS ADS + CA) unavailable');
+      secure.forceShutdown();
     }
-    servers.push(secure);
   }
   o.logger.info({ grpcPort, secureGrpcPort, caOnPlaintext: o.caOnPlaintext }, 'grpc: listening (ADS, CA)');
   return {
