@@ -5,6 +5,7 @@ import { createLogger, normalizeLevel } from '@mesh/telemetry';
 import type { XdsSnapshot } from '@mesh/xds';
 import { XdsClient } from '@mesh/xds-client';
 import type { ProxyOptions } from './cli-options.ts';
+import { WorkerPool } from './worker-pool.ts';
 
 /** A running proxy. */
 export class ProxyProcess {
@@ -13,6 +14,7 @@ export class ProxyProcess {
   readonly bootstrap: Bootstrap;
   readonly runtime: DataplaneRuntime;
   private admin: AdminServer | undefined;
+  private workers: WorkerPool | undefined;
   private xds: XdsClient | undefined;
   private state: ServerState = 'PRE_INITIALIZING';
   private stopping = false;
@@ -21,7 +23,7 @@ export class ProxyProcess {
     this.options = options;
     this.log = createLogger('mesh-proxy', options.logLevel);
     this.bootstrap = loadBootstrap(options);
-    this.runtime = new DataplaneRuntime({ logger: this.log });
+    this.runtime = new DataplaneRuntime({ logger: this.log, reusePort: options.concurrency > 1 });
   }
 
   /** Applies static resources, opens admin and starts ADS. Rejects when the bootstrap is invalid. */
@@ -29,7 +31,11 @@ export class ProxyProcess {
     const r = await this.runtime.apply(this.bootstrap.staticSnapshot);
     if (!r.ok) throw new Error(`invalid bootstrap:\n  ${r.errors.join('\n  ')}`);
     this.runtime.stats.gauge('server.concurrency').set(this.options.concurrency);
-    if (this.options.concurrency > 1) this.log.info({ concurrency: this.options.concurrency }, 'running listeners on the main thread; worker threads are not used yet');
+    if (this.options.concurrency > 1) {
+      // The main thread serves too; N-1 workers bind the same ports with SO_REUSEPORT.
+      this.workers = new WorkerPool(this.options.concurrency - 1, this.runtime.stats, this.log, this.options.logLevel);
+      this.workers.apply(this.bootstrap.staticSnapshot);
+    }
     const b = this.bootstrap;
     if (b.admin) {
       this.admin = new AdminServer({
@@ -68,9 +74,14 @@ export class ProxyProcess {
       },
     });
     client.on('snapshot', (s) => {
-      void this.runtime.apply(mergeSnapshots(b.staticSnapshot, s)).then((r) => {
-        if (!r.ok) this.log.warn({ errors: r.errors }, 'ADS snapshot rejected at apply');
-        else if (this.state === 'INITIALIZING') this.state = 'LIVE';
+      const merged = mergeSnapshots(b.staticSnapshot, s);
+      void this.runtime.apply(merged).then((r) => {
+        if (!r.ok) {
+          this.log.warn({ errors: r.errors }, 'ADS snapshot rejected at apply');
+          return;
+        }
+        this.workers?.apply(merged);
+        if (this.state === 'INITIALIZING') this.state = 'LIVE';
       });
     });
     client.on('nack', (n) => this.log.warn({ type: n.typeUrl, error: n.message }, 'NACK'));
@@ -82,6 +93,7 @@ export class ProxyProcess {
   private drain(inboundOnly: boolean): void {
     if (!inboundOnly) this.state = 'DRAINING';
     this.runtime.drainListeners(inboundOnly);
+    this.workers?.drain(inboundOnly);
   }
 
   /** Stops everything and exits the process with `code`. */
@@ -91,6 +103,7 @@ export class ProxyProcess {
     this.state = 'DRAINING';
     await this.xds?.dispose().catch(() => undefined);
     await this.admin?.close();
+    await this.workers?.stop();
     await this.runtime.close();
     this.log.info('proxy stopped');
     process.exit(code);

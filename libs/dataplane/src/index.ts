@@ -2,7 +2,7 @@
 export { compile, validate, type CompiledConfig, type CompileResult } from './runtime/compile.ts';
 export { DataplaneRuntime, type RuntimeOptions } from './runtime/dataplane-runtime.ts';
 export type { OriginalDstLookup } from './listener/connection-handler.ts';
-export { StatsStore } from './stats/stats-store.ts';
+export { StatsStore, type StatEntry } from './stats/stats-store.ts';
 export { renderPrometheus, renderStatsText } from './stats/stats-format.ts';
 export { loadBootstrap, compileBootstrap, mergeBootstrap, mergeSnapshots, parseBootstrapText, type Bootstrap, type AdsSettings, type NodeIdentity } from './bootstrap/bootstrap.ts';
 export { AdminServer, type AdminHooks, type ServerState } from './admin/admin-server.ts';

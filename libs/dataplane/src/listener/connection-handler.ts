@@ -26,6 +26,7 @@ export interface ConnectionDeps extends TcpDeps {
   readonly http: HttpRequestHandler;
   readonly log: Logger;
   readonly stats: StatsStore;
+  readonly workerId: number;
 }
 
 const MAX_SNIFF_BYTES = 16 * 1024;
@@ -79,7 +80,9 @@ export class ConnectionHandler {
         if (handoff && handoff !== listener) target = handoff;
       }
     }
-    this.deps.stats.counter(`listener.${listener.address}_${listener.port}.downstream_cx_total`).inc();
+    const prefix = `listener.${listener.address}_${listener.port}.`;
+    this.deps.stats.counter(`${prefix}downstream_cx_total`).inc();
+    this.deps.stats.counter(`${prefix}worker_${this.deps.workerId}.downstream_cx_total`).inc();
     const base = { remoteAddress, remotePort: socket.remotePort ?? 0, localAddress, localPort, originalDst };
     if (target.tlsInspector || target.httpInspector) {
       this.sniff(socket, target.tlsInspector, target.httpInspector, target.listenerFiltersTimeoutMs, (buf) => this.route(socket, target, base, buf));

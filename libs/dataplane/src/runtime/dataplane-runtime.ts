@@ -25,6 +25,8 @@ export interface RuntimeOptions {
   readonly hostname?: string;
   /** Bind listeners with SO_REUSEPORT (several workers sharing ports). */
   readonly reusePort?: boolean;
+  /** Worker index for per-worker listener stats (listener.<addr>.worker_<n>.*). */
+  readonly workerId?: number;
 }
 
 interface BoundListener {
@@ -48,6 +50,7 @@ export class DataplaneRuntime {
   readonly hostname: string;
   readonly originalDst: OriginalDstLookup;
   readonly http: HttpRequestHandler;
+  readonly workerId: number;
   private config: CompiledConfig;
   private readonly clusters = new Map<string, ClusterRuntime>();
   private readonly bound = new Map<string, BoundListener>();
@@ -65,6 +68,7 @@ export class DataplaneRuntime {
     this.hostname = opts.hostname ?? osHostname();
     this.originalDst = opts.originalDst ?? kernelOriginalDst(this.log);
     this.reusePort = opts.reusePort ?? false;
+    this.workerId = opts.workerId ?? 0;
     this.http = new HttpRequestHandler(this);
     this.connections = new ConnectionHandler(this);
     const empty = compile(emptySnapshot());

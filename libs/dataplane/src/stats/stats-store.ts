@@ -40,6 +40,25 @@ export class Gauge {
   }
 }
 
+/** One stat as rendered or reported between threads. */
+export interface StatEntry {
+  name: string;
+  value: number;
+  type: 'counter' | 'gauge';
+  used: boolean;
+}
+
+// Gauges that describe the process (or a config every worker shares), not per-worker load.
+const processWide = new Set([
+  'server.state',
+  'server.live',
+  'server.uptime',
+  'server.concurrency',
+  'listener_manager.workers_started',
+  'listener_manager.total_listeners_active',
+  'cluster_manager.active_clusters',
+]);
+
 /** The process-wide stat registry. */
 export class StatsStore {
   private readonly counters = new Map<string, Counter>();
@@ -65,17 +84,46 @@ export class StatsStore {
     return g;
   }
 
-  /** Value of a counter or gauge, or undefined. */
+  private readonly remote = new Map<number, StatEntry[]>();
+
+  /** Value of a counter or gauge (summed over workers), or undefined. */
   value(name: string): number | undefined {
-    return this.counters.get(name)?.value ?? this.gauges.get(name)?.value;
+    const local = this.counters.get(name)?.value ?? this.gauges.get(name)?.value;
+    let sum = local;
+    for (const entries of this.remote.values()) {
+      const e = entries.find((x) => x.name === name);
+      if (e) sum = (sum ?? 0) + e.value;
+    }
+    return sum;
   }
 
-  /** All stats sorted by name. */
-  all(): { name: string; value: number; type: 'counter' | 'gauge'; used: boolean }[] {
-    const out: { name: string; value: number; type: 'counter' | 'gauge'; used: boolean }[] = [];
+  /** This store's own stats (what a worker reports to the main thread). */
+  local(): StatEntry[] {
+    const out: StatEntry[] = [];
     for (const c of this.counters.values()) out.push({ name: c.name, value: c.value, type: 'counter', used: c.used });
     for (const g of this.gauges.values()) out.push({ name: g.name, value: g.value, type: 'gauge', used: g.used });
-    out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return out;
+  }
+
+  /** Replaces the last report of worker `id`; its values are added to this store's in all() and value(). */
+  setRemote(id: number, entries: StatEntry[]): void {
+    this.remote.set(id, entries);
+  }
+
+  /** All stats (local plus worker reports, summed by name) sorted by name. Process-wide gauges are not summed. */
+  all(): StatEntry[] {
+    const merged = new Map<string, StatEntry>();
+    for (const e of this.local()) merged.set(e.name, { ...e });
+    for (const entries of this.remote.values()) {
+      for (const e of entries) {
+        const cur = merged.get(e.name);
+        if (!cur) merged.set(e.name, { ...e });
+        else if (!processWide.has(e.name)) {
+          cur.value += e.value;
+          cur.used ||= e.used;
+        }
+      }
+    }
+    return [...merged.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 }
