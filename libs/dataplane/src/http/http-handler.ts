@@ -15,6 +15,8 @@ import { DownstreamRequestView } from './request-view.ts';
 /** What the HTTP path reads from the runtime. */
 export interface HttpDeps extends ForwardDeps {
   routeConfig(name: string): CompiledRouteConfig | undefined;
+  /** The current compiled listener of that name (undefined once removed). */
+  currentListener(name: string): DownstreamContext['listenerConfig'] | undefined;
   readonly stats: StatsStore;
 }
 
@@ -56,6 +58,9 @@ export class HttpRequestHandler {
       return;
     }
     const hcm = ctx.chain.network;
+    // A connection accepted under a listener version that has since changed or gone is drained: HTTP/1.1 gets
+    // "connection: close" so the client reconnects to the current config (Envoy drains old listeners the same way).
+    if (req.httpVersionMajor < 2 && this.deps.currentListener(ctx.listener) !== ctx.listenerConfig) (res as ServerResponse).shouldKeepAlive = false;
     const stats = this.statsFor(hcm.statPrefix);
     stats.rqTotal.inc();
     stats.rqActive.inc();

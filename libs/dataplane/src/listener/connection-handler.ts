@@ -118,7 +118,7 @@ export class ConnectionHandler {
     socket.once('end', finish);
   }
 
-  private route(socket: net.Socket, l: CompiledListener, base: Omit<DownstreamContext, 'listener' | 'chain' | 'tls' | 'peerCertificate'>, buf: Buffer | undefined): void {
+  private route(socket: net.Socket, l: CompiledListener, base: Omit<DownstreamContext, 'listener' | 'listenerConfig' | 'chain' | 'tls' | 'peerCertificate'>, buf: Buffer | undefined): void {
     let transportProtocol = 'raw_buffer';
     let serverName = '';
     let alpn: string[] = [];
@@ -151,7 +151,7 @@ export class ConnectionHandler {
       socket.destroy();
       return;
     }
-    const ctx: DownstreamContext = { ...base, listener: l.name, chain, tls: false, peerCertificate: undefined };
+    const ctx: DownstreamContext = { ...base, listener: l.name, listenerConfig: l, chain, tls: false, peerCertificate: undefined };
     if (chain.tls) {
       if (chain.tls.pendingSecret !== undefined) {
         socket.destroy();

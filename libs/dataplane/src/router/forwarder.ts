@@ -192,6 +192,7 @@ export class Exchange {
     const head = this.head as UpstreamRequestHead;
     const attemptHead: UpstreamRequestHead = { ...head, headers: { ...head.headers } };
     if (this.attemptNo > 1) attemptHead.headers['x-envoy-attempt-count'] = String(this.attemptNo);
+    if (this.in.action.autoHostRewrite) attemptHead.authority = host.key;
     const perTry = this.retry?.perTryTimeoutMs ?? 0;
     const attempt = new UpstreamAttempt(c, host, attemptHead, this.body, h2, {
       onResponse: (r) => this.onResponse(attempt, r),

@@ -82,4 +82,30 @@ describe('config churn under load', () => {
     expect(r.status).toBe(200);
     expect(r.json().name).toBe('u0');
   });
+
+  it('drains keep-alive connections of a changed listener with connection: close; unchanged listeners keep them', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (): Promise<{ status: number; connection: string | undefined; body: string }> =>
+      new Promise((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path: '/k', agent }, (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }));
+          })
+          .on('error', reject);
+      });
+    expect((await get()).connection).toBe('keep-alive');
+    // A route-only change keeps the listener object, so the connection stays open.
+    await h.set({ routes: { r: routeConfig('r', [{ match: { prefix: '/' }, route: { cluster: 'c0', timeout: '9s' } }]) } });
+    expect((await get()).connection).toBe('keep-alive');
+    // A listener change (new stat prefix) drains the old connection; the next one sees the new listener.
+    await h.set({ listeners: { http: { ...httpListener('http', 0, { rds: 'r' }, { statPrefix: 'v2' }) } } });
+    const draining = await get();
+    expect([draining.status, draining.connection]).toEqual([200, 'close']);
+    const fresh = await get();
+    expect(fresh.connection).toBe('keep-alive');
+    expect(h.runtime.stats.value('http.v2.downstream_rq_total')).toBeGreaterThanOrEqual(1);
+    agent.destroy();
+  });
 });

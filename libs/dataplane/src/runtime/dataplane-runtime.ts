@@ -3,6 +3,7 @@
 // in-flight ones finish on the objects they started with; clusters keep pools and outlier state by name.
 import net from 'node:net';
 import { hostname as osHostname } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
 import { emptySnapshot, type ApplyResult, type XdsSnapshot } from '@mesh/xds';
 import type { Logger } from 'pino';
 import { createLogger } from '@mesh/telemetry';
@@ -91,6 +92,11 @@ export class DataplaneRuntime {
     return [...this.clusters.values()];
   }
 
+  /** The compiled listener currently configured under `name`. */
+  currentListener(name: string): CompiledListener | undefined {
+    return this.config.listeners.get(name);
+  }
+
   /** RDS lookup for HCMs. */
   routeConfig(name: string): CompiledRouteConfig | undefined {
     return this.config.routes.get(name);
@@ -120,6 +126,7 @@ export class DataplaneRuntime {
 
   private async applyNow(snapshot: XdsSnapshot): Promise<ApplyResult> {
     const r = compile(snapshot);
+    if (r.ok) r.config = this.reuseUnchangedListeners(r.config);
     if (!r.ok) {
       this.stats.counter('cluster_manager.cds.update_rejected').inc();
       this.stats.counter('listener_manager.lds.update_rejected').inc();
@@ -181,6 +188,24 @@ export class DataplaneRuntime {
     }
     this.recordUpdates(previous, next);
     return { ok: true };
+  }
+
+  // Keeps the previous compiled object of listeners whose resource (and the secrets they may use) did not change,
+  // so established connections are not treated as belonging to an outdated listener.
+  private reuseUnchangedListeners(next: CompiledConfig): CompiledConfig {
+    const prev = this.config;
+    const secretsSame = isDeepStrictEqual(prev.snapshot.secrets, next.snapshot.secrets);
+    if (!secretsSame) return next;
+    const listeners = new Map<string, CompiledListener>();
+    let reused = 0;
+    for (const [name, l] of next.listeners) {
+      const old = prev.listeners.get(name);
+      if (old && isDeepStrictEqual(old.raw, l.raw)) {
+        listeners.set(name, old);
+        reused++;
+      } else listeners.set(name, l);
+    }
+    return reused ? { ...next, listeners } : next;
   }
 
   private recordUpdates(prev: CompiledConfig, next: CompiledConfig): void {

@@ -1,9 +1,11 @@
 // What the listener learned about a downstream connection; attached to the socket the HTTP servers see.
 import type { PeerCertificate } from 'node:tls';
-import type { CompiledFilterChain } from '../listener/listener-types.ts';
+import type { CompiledFilterChain, CompiledListener } from '../listener/listener-types.ts';
 
 export interface DownstreamContext {
   readonly listener: string;
+  /** The compiled listener the connection was accepted under (compared with the current one to drain). */
+  readonly listenerConfig: CompiledListener;
   readonly chain: CompiledFilterChain;
   readonly remoteAddress: string;
   readonly remotePort: number;
