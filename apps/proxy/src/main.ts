@@ -19,6 +19,8 @@ async function main(): Promise<void> {
     process.stderr.write(`mesh-proxy: ${(e as Error).message}\n`);
     process.exit(1);
   }
+  // Last line of defence: a bug in one connection's handling must not take down every other connection.
+  process.on('uncaughtException', (err) => proxy.log.error({ err: err.message, stack: err.stack }, 'uncaught exception'));
   process.once('SIGTERM', () => void proxy.stop(0));
   process.once('SIGINT', () => void proxy.stop(0));
 }

@@ -40,7 +40,7 @@ describe('mesh-proxy -c <Envoy static config>', () => {
       .replace(/port_value: 80$/m, `port_value: ${upstreamPort}`);
     dir = mkdtempSync(join(tmpdir(), 'mesh-proxy-'));
     writeFileSync(join(dir, 'envoy.yaml'), doc);
-    proxy = spawnApp('mesh-proxy', ['-c', join(dir, 'envoy.yaml'), '--log-level', 'warning']);
+    proxy = spawnApp('mesh-proxy', ['-c', join(dir, 'envoy.yaml'), '--log-level', 'warning', '--service-node', 'node-1', '--service-cluster', 'cluster-1']);
     proxy.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     await waitFor(async () => (await get(`http://127.0.0.1:${adminPort}/ready`)).status === 200, 20_000, 100);
   });
@@ -75,6 +75,11 @@ describe('mesh-proxy -c <Envoy static config>', () => {
     expect(value('server.state')).toBe(0);
     const prom = (await get(`http://127.0.0.1:${adminPort}/stats/prometheus`)).body;
     expect(prom).toMatch(/^envoy_cluster_upstream_rq_total\{envoy_cluster_name="some_service"\} \d+$/m);
+  });
+
+  it('reports the node from --service-node / --service-cluster in /server_info', async () => {
+    const info = JSON.parse((await get(`http://127.0.0.1:${adminPort}/server_info`)).body) as { state: string; node: { id: string; cluster: string } };
+    expect(info).toMatchObject({ state: 'LIVE', node: { id: 'node-1', cluster: 'cluster-1' } });
   });
 
   it('dumps the static config in Envoy ConfigDump shape', async () => {

@@ -95,15 +95,15 @@ export class HttpRequestHandler {
     if (fault) {
       if (fault.delayMs !== undefined && Math.random() < fault.delayFraction) {
         stats.faultDelays.inc();
-        const t = setTimeout(() => this.afterDelay(req, res, ctx, hcm, rc, vh, route, stats), fault.delayMs);
+        const t = setTimeout(() => this.afterDelay(req, res, view, ctx, hcm, rc, vh, route, stats), fault.delayMs);
         res.once('close', () => clearTimeout(t));
         return;
       }
     }
-    this.afterDelay(req, res, ctx, hcm, rc, vh, route, stats);
+    this.afterDelay(req, res, view, ctx, hcm, rc, vh, route, stats);
   }
 
-  private afterDelay(req: Req, res: DownstreamResponse, ctx: DownstreamContext, hcm: CompiledHcm, rc: CompiledRouteConfig, vh: CompiledVirtualHost, route: CompiledRoute, stats: HttpStats): void {
+  private afterDelay(req: Req, res: DownstreamResponse, view: DownstreamRequestView, ctx: DownstreamContext, hcm: CompiledHcm, rc: CompiledRouteConfig, vh: CompiledVirtualHost, route: CompiledRoute, stats: HttpStats): void {
     if (res.writableEnded || res.destroyed) return;
     const fault = hcm.faultEnabled ? (route.fault ?? vh.fault ?? hcm.fault) : undefined;
     if (fault && (fault.abortStatus !== undefined || fault.abortGrpcStatus !== undefined) && Math.random() < fault.abortFraction) {
@@ -117,7 +117,6 @@ export class HttpRequestHandler {
       return;
     }
     const action = route.action;
-    const view = new DownstreamRequestView(req, ctx.tls);
     if (action.kind === 'direct') {
       req.resume();
       const headers: Record<string, string> = {};

@@ -190,9 +190,13 @@ export class Exchange {
     this.attemptNo++;
     c.stats.rqTotal.inc();
     const head = this.head as UpstreamRequestHead;
-    const attemptHead: UpstreamRequestHead = { ...head, headers: { ...head.headers } };
-    if (this.attemptNo > 1) attemptHead.headers['x-envoy-attempt-count'] = String(this.attemptNo);
-    if (this.in.action.autoHostRewrite) attemptHead.authority = host.key;
+    // The first attempt sends the prepared head as is; later ones (and auto host rewrite) get their own copy.
+    let attemptHead = head;
+    if (this.attemptNo > 1 || this.in.action.autoHostRewrite) {
+      attemptHead = { ...head, headers: { ...head.headers } };
+      if (this.attemptNo > 1) attemptHead.headers['x-envoy-attempt-count'] = String(this.attemptNo);
+      if (this.in.action.autoHostRewrite) attemptHead.authority = host.key;
+    }
     const perTry = this.retry?.perTryTimeoutMs ?? 0;
     const attempt = new UpstreamAttempt(c, host, attemptHead, this.body, h2, {
       onResponse: (r) => this.onResponse(attempt, r),
