@@ -32,6 +32,12 @@ export class ConfigDir {
     return this.writeText(name, docs.map((d) => stringify(d)).join('---\n'));
   }
 
+  /** Removes every file under a sub-folder (e.g. the routing rules of the previous test). */
+  clear(folder: string): void {
+    if (!/^[a-z0-9][-a-z0-9/]*$/.test(folder) || folder.includes('..')) throw new Error(`config folder "${folder}": use [a-z0-9-/], no ".."`);
+    rmSync(join(this.dir, folder), { recursive: true, force: true });
+  }
+
   /** Removes `<name>.yaml` (no error when it is not there). */
   remove(name: string): void {
     rmSync(join(this.dir, `${name}.yaml`), { force: true });

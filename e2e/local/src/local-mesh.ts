@@ -4,7 +4,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { appCommand } from '@mesh/testing';
 import { AddressPool, slotNetwork, type SlotNetwork } from './addresses.ts';
-import { ConfigDir, namespaceObject, podObject, serviceObject } from './config-dir.ts';
+import { ConfigDir, namespaceObject, podObject, serviceObject, type KubeDoc } from './config-dir.ts';
 import { renderHosts, writeHostsFile, type ServiceName } from './hosts-file.ts';
 import { createSlotNetwork } from './network.ts';
 import { startPod, type Pod, type PodSpec } from './pod.ts';
@@ -20,6 +20,18 @@ export interface LocalMeshOptions {
   workDir?: string;
   /** Start the reaper that cleans up if this process is killed (default true). */
   reaper?: boolean;
+  /** MeshConfig YAML for the `istio` ConfigMap (default: defaultLocalMeshConfig). */
+  meshConfig?: string;
+}
+
+/**
+ * Mesh config of the local mesh. Sidecars talk to istiod over plaintext xDS (controlPlaneAuthPolicy NONE) and get
+ * no workload certificates, so automatic mutual TLS between sidecars is off: traffic between pods is plain HTTP.
+ */
+export const defaultLocalMeshConfig = 'enableAutoMtls: false\naccessLogFile: /dev/stdout\n';
+
+function meshConfigMap(mesh: string): KubeDoc {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'istio', namespace: 'istio-system' }, data: { mesh } };
 }
 
 /** A Service known to the mesh. */
@@ -60,6 +72,7 @@ export class LocalMesh {
     try {
       await createSlotNetwork(reg, mesh.net);
       mesh.config.writeObjects('namespaces', [namespaceObject('istio-system'), namespaceObject('default', { 'istio-injection': 'enabled' })]);
+      mesh.config.writeObjects('mesh-config', [meshConfigMap(opts.meshConfig ?? defaultLocalMeshConfig)]);
     } catch (err) {
       await mesh.stop();
       throw err;
@@ -87,7 +100,7 @@ export class LocalMesh {
         serviceAccount: 'istiod',
         workloadName: 'istiod',
         containerPorts: [15010, 15014, 8080],
-        app: { name: 'discovery', command: cmd.command, args: cmd.args, env: { POD_NAMESPACE: 'istio-system', POD_NAME: 'istiod' } },
+        app: { name: 'discovery', command: cmd.command, args: cmd.args, env: { POD_NAMESPACE: 'istio-system', POD_NAME: 'istiod' }, runAsRoot: true },
         proxy: 'none',
       },
       ip,

@@ -29,7 +29,7 @@ export interface PodSpec {
   workloadName: string;
   containerPorts: number[];
   /** The app container; absent for a gateway. */
-  app?: { name: string; command: string; args: string[]; env?: Record<string, string>; readyLog?: RegExp };
+  app?: { name: string; command: string; args: string[]; env?: Record<string, string>; readyLog?: RegExp; runAsRoot?: boolean };
   /** sidecar: injected pod; router: gateway pod (no capture); none: plain pod. */
   proxy: 'sidecar' | 'router' | 'none';
 }
@@ -44,7 +44,8 @@ export interface PodContext {
   writeHosts: (netns: string, pod: { podName: string; podIp: string; namespace: string }) => void;
 }
 
-const proxyEntry = appCommand('mesh-proxy').args[1] as string;
+/** The proxy binary the agent runs: our mesh-proxy from source, or another (e.g. a real Envoy) from MESH_LOCAL_PROXY_BIN. */
+const proxyEntry = process.env['MESH_LOCAL_PROXY_BIN'] ?? (appCommand('mesh-proxy').args[1] as string);
 
 /** A running pod. */
 export class Pod {
@@ -130,7 +131,7 @@ export async function startPod(ctx: PodContext, spec: PodSpec, ip: string, ready
       args: spec.app.args,
       env: { HOSTNAME: spec.name, ...spec.app.env },
       netns,
-      uid: appUid,
+      ...(spec.app.runAsRoot ? {} : { uid: appUid }),
       cwd: '/tmp',
       logPath: join(dir, `${spec.app.name}.log`),
     });
