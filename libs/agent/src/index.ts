@@ -19,3 +19,21 @@ export { parsePrometheusAnnotations, scrapeMerged, type AppMetricsTarget } from 
 export { envoyNotReadyReason, httpGet, parseEnvoyStats } from './status/envoy-readiness.ts';
 export { adminPost, ProxySupervisor, type SupervisorOptions } from './supervisor.ts';
 export { adsPassthroughService, DEFAULT_XDS_SOCKET, startXdsProxy, type XdsProxy, type XdsProxyOptions } from './xds/xds-proxy.ts';
+export { CaClient, caClientOptionsFromEnv, type CaClientOptions } from './ca-client/index.ts';
+export {
+  DEFAULT_SDS_SOCKET,
+  parseGoDuration,
+  ROOT_SECRET,
+  SecretCache,
+  secretDiscoveryServiceDefinition,
+  secretResource,
+  startSdsServer,
+  startWorkloadIdentity,
+  WORKLOAD_SECRET,
+  type SdsServer,
+  type SdsServerOptions,
+  type SecretCacheOptions,
+  type WorkloadIdentity,
+  type WorkloadIdentityOptions,
+  type WorkloadSecret,
+} from './sds/index.ts';
