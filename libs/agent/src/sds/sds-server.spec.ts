@@ -31,7 +31,7 @@ beforeAll(async () => {
       return [...splitPemCertificates(leaf), ...splitPemCertificates(ca.rootPem)];
     },
     identity: { trustDomain: 'cluster.local', namespace: 'default', serviceAccount: 'reviews' },
-    ttlSeconds: 4,
+    ttlSeconds: 6,
     graceRatio: 0.5,
   });
   sds = (await startSdsServer({ socketPath: socket(), cache, logger: createLogger('sds-test', 'silent') }))!;
@@ -48,6 +48,7 @@ afterAll(async () => {
 
 describe('SDS server (StreamSecrets)', () => {
   it('serves default (chain + key matching the certificate) and ROOTCA, and stays silent on ACK', async () => {
+    await cache.refresh(); // a fresh 6 s certificate: no rotation (at ~3 s) while this test runs
     const c = new SotwSdsClient(socket());
     clients.push(c);
     c.request(['default', 'ROOTCA']);
@@ -79,7 +80,7 @@ describe('SDS server (StreamSecrets)', () => {
     d.request(['default'], first);
     rc.request(['ROOTCA'], firstRoot);
     const before = signed;
-    const rotated = await d.next(8000); // 4 s lifetime, rotation once half remains
+    const rotated = await d.next(10_000); // 6 s lifetime, rotation once half remains
     expect(signed).toBeGreaterThan(before);
     expect(rotated.version_info).not.toBe(first.version_info);
     const oldLeaf = splitPemCertificates(secretsOf(first)[0]!.certChain!)[0];
@@ -109,7 +110,7 @@ describe('SDS server (DeltaSecrets)', () => {
     const r = await c.next();
     expect(r.resources.map((x) => x.name).sort()).toEqual(['ROOTCA', 'default']);
     c.send([], r.nonce); // ACK
-    const rotated = await c.next(8000);
+    const rotated = await c.next(10_000);
     expect(rotated.resources.map((x) => x.name)).toEqual(['default']);
     expect(secretsOf(rotated)[0]?.certChain).toContain('BEGIN CERTIFICATE');
   });
