@@ -41,7 +41,9 @@ export class ConnectionHandler {
   private readonly deps: ConnectionDeps;
   private readonly h1: http.Server;
   private readonly h2c: http2.Http2Server;
-  private readonly tlsServers = new WeakMap<CompiledFilterChain, tls.Server>();
+  private readonly tlsServers = new WeakMap<CompiledFilterChain, { alpn?: tls.Server; plain?: tls.Server }>();
+  /** Never listens: takes decrypted sockets (HTTP/2 by ALPN, HTTP/1.1 otherwise) from the per-chain TLS servers. */
+  private readonly h2tls: http2.Http2SecureServer;
 
   constructor(deps: ConnectionDeps) {
     this.deps = deps;
@@ -53,6 +55,8 @@ export class ConnectionHandler {
     });
     this.h2c = http2.createServer({ maxSessionMemory: 64 }, deps.http.onRequest as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
     this.h2c.on('sessionError', () => undefined);
+    this.h2tls = http2.createSecureServer({ allowHTTP1: true }, deps.http.onRequest as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
+    this.h2tls.on('sessionError', () => undefined);
   }
 
   /** Entry point for a socket accepted by `listener`. */
@@ -159,7 +163,10 @@ export class ConnectionHandler {
       }
       const carrier: Duplex & WithContext = buf && buf.length ? new ReplaySocket(socket) : socket;
       carrier[kDownstream] = ctx;
-      this.tlsServer(chain).emit('connection', carrier);
+      // When the ClientHello was inspected and offers none of our protocols, use a server without ALPN so the
+      // handshake succeeds as it does with Envoy (Node would otherwise answer no_application_protocol).
+      const helloKnown = transportProtocol === 'tls';
+      this.tlsServer(chain, helloKnown && !alpn.some((p) => this.chainAlpn(chain).includes(p)) && alpn.length > 0).emit('connection', carrier);
       if (carrier !== socket) socket.resume();
       return;
     }
@@ -198,24 +205,27 @@ export class ConnectionHandler {
 
   // One TLS server per filter chain: tls.Server for tcp_proxy, an HTTP/2 secure server (with HTTP/1.1 fallback)
   // for the HTTP connection manager. Both verify SANs of client certificates after the handshake.
-  private tlsServer(chain: CompiledFilterChain): tls.Server {
-    let s = this.tlsServers.get(chain);
-    if (s) return s;
+  private chainAlpn(chain: CompiledFilterChain): string[] {
+    const t = chain.tls;
+    return t && t.alpn.length ? [...t.alpn] : chain.network.kind === 'http' ? ['h2', 'http/1.1'] : [];
+  }
+
+  private tlsServer(chain: CompiledFilterChain, withoutAlpn: boolean): tls.Server {
+    let pair = this.tlsServers.get(chain);
+    if (!pair) this.tlsServers.set(chain, (pair = {}));
+    const existing = withoutAlpn ? pair.plain : pair.alpn;
+    if (existing) return existing;
     const t = chain.tls;
     if (!t) throw new Error('filter chain has no TLS context');
-    const isHttp = chain.network.kind === 'http';
-    const alpn = t.alpn.length ? [...t.alpn] : isHttp ? ['h2', 'http/1.1'] : [];
+    const alpn = withoutAlpn ? [] : this.chainAlpn(chain);
     const opts: tls.TlsOptions = { cert: t.cert, key: t.key, requestCert: t.ca !== undefined, rejectUnauthorized: t.requireClientCert };
     if (t.ca !== undefined) opts.ca = t.ca;
     if (alpn.length) opts.ALPNProtocols = alpn;
-    if (isHttp) {
-      s = http2.createSecureServer({ ...opts, allowHTTP1: true }, this.deps.http.onRequest as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
-    } else {
-      s = tls.createServer(opts);
-    }
-    s.prependListener('secureConnection', (ts: tls.TLSSocket) => this.onSecure(ts, chain));
+    const s = tls.createServer(opts);
+    s.on('secureConnection', (ts: tls.TLSSocket) => this.onSecure(ts, chain));
     s.on('tlsClientError', () => undefined);
-    this.tlsServers.set(chain, s);
+    if (withoutAlpn) pair.plain = s;
+    else pair.alpn = s;
     return s;
   }
 
@@ -242,6 +252,9 @@ export class ConnectionHandler {
       stats.cxTotal.inc();
       stats.cxActive.inc();
       ts.once('close', () => stats.cxActive.dec());
+      (ts.alpnProtocol === 'h2' ? stats.cxHttp2Total : stats.cxHttp1Total).inc();
+      // The HTTP/2 secure server's connection listener speaks h2 when ALPN chose it and HTTP/1.1 otherwise.
+      this.h2tls.emit('secureConnection', ts);
     }
   }
 

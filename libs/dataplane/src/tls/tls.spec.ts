@@ -1,6 +1,10 @@
 // Integration: TLS origination (mTLS with SDS certificates and SAN verification), termination with client
 // certificate SAN checks, SNI-based filter chains with tls_inspector, and tcp_proxy — all over ADS.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http2 from 'node:http2';
 import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import tls from 'node:tls';
 import { CertificateAuthority, type IssuedCertificate } from '@mesh/security';
@@ -57,6 +61,8 @@ describe('TLS and tcp_proxy over ADS', () => {
   let tcpEcho: net.Server;
   let sniA: tls.Server;
   let sniB: tls.Server;
+  let h2backend: http2.Http2SecureServer;
+  let certDir: string;
 
   const listen = async (s: net.Server): Promise<number> => {
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
@@ -76,7 +82,14 @@ describe('TLS and tcp_proxy over ADS', () => {
     const sniServer = (name: string): tls.Server => tls.createServer({ cert: backendCert.certPem, key: backendCert.keyPem }, (s) => s.end(`backend-${name}`));
     sniA = sniServer('a');
     sniB = sniServer('b');
-    const [bp, tp, ap, bpp] = [await listen(backend), await listen(tcpEcho), await listen(sniA), await listen(sniB)];
+    h2backend = http2.createSecureServer({ cert: backendCert.certPem, key: backendCert.keyPem, ca: ca.rootPem, requestCert: true, rejectUnauthorized: true, allowHTTP1: true }, (req, res) => {
+      res.end(JSON.stringify({ version: req.httpVersion, peer: (req.socket as tls.TLSSocket).getPeerCertificate().subjectaltname }));
+    });
+    certDir = mkdtempSync(join(tmpdir(), 'mesh-certs-'));
+    writeFileSync(join(certDir, 'cert.pem'), proxyCert.certPem);
+    writeFileSync(join(certDir, 'key.pem'), proxyCert.keyPem);
+    writeFileSync(join(certDir, 'root.pem'), ca.rootPem);
+    const [bp, tp, ap, bpp, h2p] = [await listen(backend), await listen(tcpEcho), await listen(sniA), await listen(sniB), await listen(h2backend)];
     h = await MeshHarness.start();
     await h.set({
       secrets: {
@@ -89,14 +102,38 @@ describe('TLS and tcp_proxy over ADS', () => {
         tcpecho: edsCluster('tcpecho'),
         a: edsCluster('a'),
         b: edsCluster('b'),
+        h2tls: edsCluster('h2tls', {
+          ...upstreamTls(spiffe('backend')),
+          typed_extension_protocol_options: { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': `${T}envoy.extensions.upstreams.http.v3.HttpProtocolOptions`, explicit_http_config: { http2_protocol_options: {} } } },
+        }),
+        files: edsCluster('files', {
+          transport_socket: {
+            name: 'envoy.transport_sockets.tls',
+            typed_config: {
+              '@type': UP_TLS,
+              common_tls_context: {
+                tls_certificates: [{ certificate_chain: { filename: join(certDir, 'cert.pem') }, private_key: { filename: join(certDir, 'key.pem') } }],
+                validation_context: { trusted_ca: { filename: join(certDir, 'root.pem') }, match_typed_subject_alt_names: [{ san_type: 'URI', matcher: { exact: spiffe('backend') } }] },
+              },
+            },
+          },
+        }),
       },
-      endpoints: { secure: cla('secure', [bp]), wrongsan: cla('wrongsan', [bp]), tcpecho: cla('tcpecho', [tp]), a: cla('a', [ap]), b: cla('b', [bpp]) },
-      routes: { r: routeConfig('r', [{ match: { prefix: '/wrong' }, route: { cluster: 'wrongsan' } }, { match: { prefix: '/' }, route: { cluster: 'secure' } }]) },
+      endpoints: { h2tls: cla('h2tls', [h2p]), files: cla('files', [bp]), secure: cla('secure', [bp]), wrongsan: cla('wrongsan', [bp]), tcpecho: cla('tcpecho', [tp]), a: cla('a', [ap]), b: cla('b', [bpp]) },
+      routes: {
+        r: routeConfig('r', [
+          { match: { prefix: '/wrong' }, route: { cluster: 'wrongsan' } },
+          { match: { prefix: '/h2' }, route: { cluster: 'h2tls' } },
+          { match: { prefix: '/files' }, route: { cluster: 'files' } },
+          { match: { prefix: '/' }, route: { cluster: 'secure' } },
+        ]),
+      },
       listeners: {
         http: { name: 'http', address: { socket_address: { address: '127.0.0.1', port_value: 0 } }, filter_chains: [{ filters: [{ name: 'hcm', typed_config: { '@type': HCM, stat_prefix: 'out', rds: { route_config_name: 'r', config_source: { ads: {} } }, http_filters: [ROUTER] } }] }] },
         mtls: {
           name: 'mtls',
           address: { socket_address: { address: '127.0.0.1', port_value: 0 } },
+          listener_filters: [{ name: 'envoy.filters.listener.tls_inspector', typed_config: { '@type': `${T}envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector` } }],
           filter_chains: [
             {
               transport_socket: {
@@ -128,7 +165,36 @@ describe('TLS and tcp_proxy over ADS', () => {
 
   afterAll(async () => {
     await h.close();
-    for (const s of [backend, tcpEcho, sniA, sniB]) s.close();
+    for (const s of [backend, tcpEcho, sniA, sniB, h2backend]) s.close();
+    rmSync(certDir, { recursive: true, force: true });
+  });
+
+  it('originates HTTP/2 over mTLS, and loads certificates from files with typed SAN matchers', async () => {
+    const r = JSON.parse((await request(h.port('http'), '/h2')).body) as { version: string; peer: string };
+    expect(r).toEqual({ version: '2.0', peer: `URI:${spiffe('proxy')}` });
+    const f = JSON.parse((await request(h.port('http'), '/files')).body) as { peer: string };
+    expect(f.peer).toBe(`URI:${spiffe('proxy')}`);
+  });
+
+  it('terminates TLS for HTTP/2 clients (ALPN h2)', async () => {
+    const session = http2.connect(`https://127.0.0.1:${h.port('mtls')}`, { ca: ca.rootPem, cert: clientCert.certPem, key: clientCert.keyPem, checkServerIdentity: () => undefined });
+    const body = await new Promise<string>((resolve, reject) => {
+      const st = session.request({ ':path': '/' });
+      let b = '';
+      st.on('data', (c: Buffer) => (b += c.toString()));
+      st.on('end', () => resolve(b));
+      st.on('error', reject);
+    });
+    session.close();
+    expect(body).toBe('terminated');
+    expect(h.runtime.stats.value('http.in.downstream_cx_http2_total')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('accepts TLS clients whose ALPN offers none of the listener protocols (no ALPN selected)', async () => {
+    const c = await tlsClient(h.port('mtls'), { ca: ca.rootPem, cert: clientCert.certPem, key: clientCert.keyPem, ALPNProtocols: ['istio-peer-exchange', 'istio'], checkServerIdentity: () => undefined });
+    expect(c.socket.alpnProtocol).toBe(false);
+    c.socket.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(await c.data()).toMatch(/^HTTP\/1\.1 200[\s\S]*terminated$/);
   });
 
   it('originates mTLS with the SDS certificate and verifies the upstream SAN', async () => {
