@@ -34,9 +34,9 @@ istio: {{ (.Values.labels.istio | quote) | default (include "gateway.name" . | t
 
 {{/* Labels that make istiod's webhook inject the pod (the revision's, or the default one's). */}}
 {{- define "gateway.sidecarInjectionLabels" -}}
-{{- if .Values.revision }}
+{{- if .Values.revision -}}
 istio.io/rev: {{ .Values.revision }}
-{{- else }}
+{{- else -}}
 sidecar.istio.io/inject: "true"
 {{- end }}
 {{- end }}

@@ -143,11 +143,11 @@ describe.skipIf(!ready)('charts on a real kube-apiserver with istiod out of clus
     await waitFor(async () => {
       pod = ((await getJson(['pods', '-n', 'istio-ingress'])).items as Json[])[0];
       return pod !== undefined;
-    }, 90_000, 500);
+    }, 180_000, 1000); // the ReplicaSet controller backs off while the webhook had no caBundle yet
     const containers = at(pod, 'spec', 'containers') as Json[];
     expect(names(containers)).toEqual(['istio-proxy']);
     expect(containers[0]?.['image']).toBe(`ghcr.io/mesh-ts/proxyv2:${releaseVersion()}`);
     expect((containers[0]?.['args'] as string[]).slice(0, 2)).toEqual(['proxy', 'router']);
     expect(names(at(pod, 'spec', 'initContainers'))).not.toContain('istio-init');
-  }, 120_000);
+  }, 240_000);
 });
