@@ -1,4 +1,5 @@
 // Integration: the admin API over a runtime fed by ADS (dynamic resources) and static names.
+import http from 'node:http';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeshHarness, cla, edsCluster, httpListener, request, routeConfig, startEcho, type Echo } from '../test-support/mesh-harness.test.ts';
@@ -100,7 +101,19 @@ describe('admin API', () => {
     expect(level).toBe('debug');
     expect((await request(port, '/logging?level=loud', { method: 'POST' })).status).toBe(400);
     const listenerPort = h.port('http');
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const viaAgent = (): Promise<string | undefined> =>
+      new Promise((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port: listenerPort, path: '/ka', agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.headers.connection));
+        }).on('error', reject);
+      });
+    expect(await viaAgent()).toBe('keep-alive');
     expect((await request(port, '/drain_listeners', { method: 'POST' })).status).toBe(200);
+    // Established connections finish their request and are told to close; new connections are refused.
+    expect(await viaAgent()).toBe('close');
+    agent.destroy();
     await expect(request(listenerPort, '/after-drain')).rejects.toThrow();
     await request(port, '/quitquitquit', { method: 'POST' });
     await new Promise((r) => setTimeout(r, 20));

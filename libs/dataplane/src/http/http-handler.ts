@@ -15,6 +15,8 @@ import { DownstreamRequestView } from './request-view.ts';
 /** What the HTTP path reads from the runtime. */
 export interface HttpDeps extends ForwardDeps {
   routeConfig(name: string): CompiledRouteConfig | undefined;
+  /** True once /drain_listeners (or shutdown) started: connections are closed after their current request. */
+  isDraining(): boolean;
   /** The current compiled listener of that name (undefined once removed). */
   currentListener(name: string): DownstreamContext['listenerConfig'] | undefined;
   readonly stats: StatsStore;
@@ -60,7 +62,11 @@ export class HttpRequestHandler {
     const hcm = ctx.chain.network;
     // A connection accepted under a listener version that has since changed or gone is drained: HTTP/1.1 gets
     // "connection: close" so the client reconnects to the current config (Envoy drains old listeners the same way).
-    if (req.httpVersionMajor < 2 && this.deps.currentListener(ctx.listener) !== ctx.listenerConfig) (res as ServerResponse).shouldKeepAlive = false;
+    const outdated = this.deps.isDraining() || this.deps.currentListener(ctx.listener) !== ctx.listenerConfig;
+    if (outdated) {
+      if (req.httpVersionMajor < 2) (res as ServerResponse).shouldKeepAlive = false;
+      else drainSession(req as Http2ServerRequest);
+    }
     const stats = this.statsFor(hcm.statPrefix);
     stats.rqTotal.inc();
     stats.rqActive.inc();
@@ -152,6 +158,18 @@ export class HttpRequestHandler {
     (res as ServerResponse | Http2ServerResponse).setHeader('access-control-allow-origin', origin);
     if (p.allowCredentials) (res as ServerResponse).setHeader('access-control-allow-credentials', 'true');
     if (p.exposeHeaders) (res as ServerResponse).setHeader('access-control-expose-headers', p.exposeHeaders);
+  }
+}
+
+// Sends GOAWAY once per HTTP/2 session: streams in flight finish, new ones go to a new connection.
+function drainSession(req: Http2ServerRequest): void {
+  const session = req.stream.session as (Http2ServerRequest['stream']['session'] & { meshDraining?: boolean }) | undefined;
+  if (!session || session.meshDraining || session.closed || session.destroyed) return;
+  session.meshDraining = true;
+  try {
+    session.goaway(0);
+  } catch {
+    // The session is already going away.
   }
 }
 

@@ -92,6 +92,11 @@ export class DataplaneRuntime {
     return [...this.clusters.values()];
   }
 
+  /** True after drainListeners() (all) or close(). */
+  isDraining(): boolean {
+    return this.draining;
+  }
+
   /** The compiled listener currently configured under `name`. */
   currentListener(name: string): CompiledListener | undefined {
     return this.config.listeners.get(name);
