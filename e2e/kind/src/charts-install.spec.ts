@@ -24,6 +24,7 @@ describe.skipIf(!ready)('charts on a real kube-apiserver with istiod out of clus
   let istiodLog = '';
   let webhookUrl = '';
   let dir = '';
+  let refusal = '';
   const kube = (args: string[]) => mustRun('kubectl', ['--kubeconfig', env.kubeconfigPath, ...args]);
   const kubeTry = (args: string[]) => runTool('kubectl', ['--kubeconfig', env.kubeconfigPath, ...args]);
   const helm = (args: string[]) => mustRun('helm', ['--kubeconfig', env.kubeconfigPath, ...args]);
@@ -91,12 +92,18 @@ describe.skipIf(!ready)('charts on a real kube-apiserver with istiod out of clus
     writeFileSync(join(dir, 'good-vs.json'), JSON.stringify(vs('good', 100)));
     const bad = await kubeTry(['apply', '-f', join(dir, 'bad-vs.json')]);
     expect(bad.code, bad.stdout).not.toBe(0);
-    expect(bad.stderr).toContain('denied the request');
-    expect(bad.stderr).toContain('spec.http[0].route[0].weight');
+    expect(bad.stderr).toContain('admission webhook "validation.istio.io" denied the request');
+    refusal = bad.stderr;
     expect((await kubeTry(['get', 'virtualservice', 'bad', '-n', 'default'])).code).not.toBe(0);
     await kube(['apply', '-f', join(dir, 'good-vs.json')]);
     expect(at(await getJson(['virtualservice', 'good', '-n', 'default']), 'spec', 'hosts')).toEqual(['reviews']);
   }, 120_000);
+
+  // The apiserver shows AdmissionResponse.status.message (JSON key `status`); without it kubectl users only see
+  // "denied the request without explanation".
+  it('tells the user why the VirtualService was refused (field path and reason)', () => {
+    expect(refusal).toContain('spec.http[0].route[0].weight');
+  });
 
   it('stores Bookinfo pods injected in a labelled namespace and untouched in an unlabelled one', async () => {
     await kube(['create', 'namespace', 'bookinfo-injected']);
