@@ -8,8 +8,11 @@ import {
   parsePrometheusAnnotations,
   ProxySupervisor,
   startStatusServer,
+  startWorkloadIdentity,
   startXdsProxy,
+  DEFAULT_SDS_SOCKET,
   DEFAULT_XDS_SOCKET,
+  type WorkloadIdentity,
 } from '@mesh/agent';
 import { createLogger, type Logger } from '@mesh/telemetry';
 import { createAgentMetrics } from './agent-metrics.ts';
@@ -64,7 +67,7 @@ export async function runProxy(proxyType: string, flags: ProxyCommandFlags, env:
     proxyConfig: { ...pc, configPath: cfg.configDir },
     instanceIps: cfg.instanceIps,
     xdsSocketPath: xdsSocket,
-    sdsSocketPath: underRoot(cfg.root, './var/run/secrets/workload-spiffe-uds/socket'),
+    sdsSocketPath: underRoot(cfg.root, DEFAULT_SDS_SOCKET),
     envoyStatusPort: flags.envoyStatusPort,
     envoyPrometheusPort: flags.envoyPrometheusPort,
     adsApiType: env['ISTIO_DELTA_XDS'] === 'false' && proxyType !== 'waypoint' ? 'GRPC' : 'DELTA_GRPC',
@@ -83,6 +86,23 @@ export async function runProxy(proxyType: string, flags: ProxyCommandFlags, env:
     ...(auth.channelOptions ? { upstreamChannelOptions: auth.channelOptions } : {}),
     logger: log.child({ scope: 'xdsproxy' }),
   });
+
+  // --- workload certificates (security helper): CA client → secret cache → SDS on the workload-identity socket.
+  // A failure here (e.g. no root cert for TLS) is logged, not fatal: xDS and health keep working without mTLS.
+  let identity: WorkloadIdentity | undefined;
+  try {
+    identity = await startWorkloadIdentity({
+      root: cfg.root,
+      discoveryAddress: pc.discoveryAddress ?? 'istiod.istio-system.svc:15012',
+      ...(pc.controlPlaneAuthPolicy ? { controlPlaneAuthPolicy: pc.controlPlaneAuthPolicy } : {}),
+      env,
+      socketPath: underRoot(cfg.root, DEFAULT_SDS_SOCKET),
+      logger: log.child({ scope: 'sds' }),
+    });
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'sds: workload certificates unavailable');
+  }
+  // --- end workload certificates
 
   const metrics = createAgentMetrics();
   const launch = proxyLaunch(pc.binaryPath ?? '/usr/local/bin/envoy');
@@ -119,7 +139,7 @@ export async function runProxy(proxyType: string, flags: ProxyCommandFlags, env:
     log.info({ reason }, drain ? 'draining proxy before exit' : 'stopping proxy');
     if (drain) await supervisor.drainAndStop();
     else await supervisor.stop();
-    await Promise.all([status.close(), xds.close()]);
+    await Promise.all([status.close(), xds.close(), identity?.close()]);
     log.info('agent exiting');
     process.exit(0);
   };
@@ -141,5 +161,5 @@ export async function runProxy(proxyType: string, flags: ProxyCommandFlags, env:
   process.on('SIGTERM', () => void shutdown('SIGTERM', true));
   process.on('SIGINT', () => void shutdown('SIGINT', true));
   supervisor.start();
-  log.info({ statusPort: status.port, adminPort, xdsSocket: xds.socketPath, auth: auth.description }, 'agent started');
+  log.info({ statusPort: status.port, adminPort, xdsSocket: xds.socketPath, auth: auth.description, sds: identity?.description ?? 'disabled' }, 'agent started');
 }
