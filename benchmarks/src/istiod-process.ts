@@ -1,5 +1,8 @@
 // istiod started from source on loopback with ephemeral ports, as apps/istiod/src/istiod.spec.ts does.
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '@mesh/testing';
 import { spawnApp, waitFor } from '@mesh/testing';
 import { stopProcess, track } from './child-cleanup.ts';
 
@@ -22,14 +25,19 @@ export interface RunningIstiod {
 }
 
 /** Spawns istiod reading configDir and waits (bounded) for its "istiod: ready" line. */
-export async function startIstiod(configDir: string, readyTimeoutMs = 90_000): Promise<RunningIstiod> {
+export async function startIstiod(configDir: string, extraArgs: string[] = [], readyTimeoutMs = 90_000): Promise<RunningIstiod> {
   const started = performance.now();
+  // Newer istiod also serves TLS xDS + CA on 15012 and keeps CA state next to the config dir: keep both private.
+  const securityDir = `${configDir}-security`;
+  const secureFlags = istiodFlags().includes('--secureGRPCAddr') ? ['--secureGRPCAddr', '127.0.0.1:0', '--securityDir', securityDir] : [];
   const proc = spawnApp('istiod', [
     '--configDir', configDir,
     '--grpcAddr', '127.0.0.1:0',
     '--httpAddr', '127.0.0.1:0',
     '--monitoringAddr', '127.0.0.1:0',
     '--httpsAddr', '127.0.0.1:0',
+    ...secureFlags,
+    ...extraArgs,
   ]);
   track(proc);
   let logs = '';
@@ -41,7 +49,10 @@ export async function startIstiod(configDir: string, readyTimeoutMs = 90_000): P
   };
   proc.stdout!.on('data', onData);
   proc.stderr!.on('data', onData);
-  const stop = () => stopProcess(proc);
+  const stop = async () => {
+    await stopProcess(proc);
+    rmSync(securityDir, { recursive: true, force: true });
+  };
   try {
     await waitFor(() => ready !== undefined || proc.exitCode !== null, readyTimeoutMs);
   } catch (err) {
@@ -51,4 +62,9 @@ export async function startIstiod(configDir: string, readyTimeoutMs = 90_000): P
   if (!ready) throw new Error(`istiod exited with ${proc.exitCode} before it was ready:\n${logs.slice(-2000)}`);
   const ports = (JSON.parse(ready) as { ports: IstiodPorts }).ports;
   return { proc, pid: proc.pid!, ports, startupMs: Math.round(performance.now() - started), logs: () => logs, stop };
+}
+
+/** The source of istiod's flag definitions, to pass only flags this version of istiod has. */
+function istiodFlags(): string {
+  return readFileSync(join(repoRoot, 'apps/istiod/src/main.ts'), 'utf8');
 }
