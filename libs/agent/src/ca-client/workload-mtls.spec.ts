@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCsr, mintLocalToken, splitPemCertificates } from '@mesh/security';
+import { CertificateAuthority, createCsr, LocalTokenIssuer, mintLocalToken, splitPemCertificates } from '@mesh/security';
 import { spawnApp, waitFor } from '@mesh/testing';
 import { startWorkloadIdentity, type WorkloadIdentity } from '../sds/workload-identity.ts';
 import { SotwSdsClient, secretsOf, type DecodedSecret } from '../sds/sds-test-client.test-util.ts';
@@ -93,7 +93,7 @@ describe('workload certificates from istiod', () => {
     const client = new CaClient(opts);
     const { csrPem } = await createCsr({ uris: ['spiffe://cluster.local/ns/default/sa/sleep'] });
     await expect(client.sign(csrPem, 3600)).rejects.toThrow(/16 request authenticate failure/);
-    const other = await import('@mesh/security').then((m) => m.LocalTokenIssuer.loadOrCreate(join(dir, 'other-issuer')));
+    const other = await LocalTokenIssuer.loadOrCreate(join(dir, 'other-issuer'));
     const forged = await other.mint({ namespace: 'istio-system', serviceAccount: 'istiod' });
     const client2 = new CaClient({ ...opts, token: () => forged });
     await expect(client2.sign(csrPem, 3600)).rejects.toThrow(/UNAUTHENTICATED|16 /);
@@ -134,7 +134,6 @@ describe('workload certificates from istiod', () => {
 
       // a certificate from another CA is refused by the server (TLS 1.3: the client learns it after its handshake)
       const refused = new Promise<Error>((resolve) => srv.once('tlsClientError', resolve));
-      const { CertificateAuthority } = await import('@mesh/security');
       const stranger = await (await CertificateAuthority.create()).issue({ uris: ['spiffe://cluster.local/ns/default/sa/bookinfo-productpage'] });
       const bad = tls.connect({ host: '127.0.0.1', port, cert: stranger.certPem, key: stranger.keyPem, ca: client.root.trustedCa, checkServerIdentity: () => undefined });
       const outcome = await new Promise<string>((resolve) => {

@@ -1,6 +1,6 @@
 // The SDS server over a real unix socket, with a secret cache signed by a real CA: both secrets, ACK silence,
 // rotation pushes (default re-sent, ROOTCA untouched), Delta, malformed input, and an existing provider's socket.
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -64,7 +64,7 @@ describe('SDS server (StreamSecrets)', () => {
     const leaf = new X509Certificate(chain[0]!);
     expect(leaf.subjectAltName).toBe('URI:spiffe://cluster.local/ns/default/sa/reviews');
     expect(leaf.verify(new X509Certificate(ca.rootPem).publicKey)).toBe(true);
-    expect(leaf.checkPrivateKey((await import('node:crypto')).createPrivateKey(def!.privateKey!))).toBe(true);
+    expect(leaf.checkPrivateKey(createPrivateKey(def!.privateKey!))).toBe(true);
     c.request(['default', 'ROOTCA'], r); // ACK
     await expect(c.next(300)).rejects.toThrow(/no SDS response/);
   });
