@@ -11,7 +11,8 @@ import { freePort, hasTestenvBins, repoRoot, spawnApp, startKubeEnv, waitFor, ty
 import { chartDir, mustRun, releaseVersion, runTool, type Json } from './chart-tools.ts';
 
 const bookinfoYaml = resolve(repoRoot, '../shared/istio/bookinfo/platform/kube/bookinfo.yaml');
-const ready = hasTestenvBins('etcd', 'kube-apiserver', 'kube-controller-manager', 'kubectl', 'helm') && existsSync(bookinfoYaml);
+const ready = hasTestenvBins('etcd', 'kube-apiserver', 'kube-controller-manager', 'kubectl', 'helm');
+const haveBookinfo = existsSync(bookinfoYaml);
 const bookinfoDeployments = ['details-v1', 'productpage-v1', 'ratings-v1', 'reviews-v1', 'reviews-v2', 'reviews-v3'];
 
 const at = (v: unknown, ...path: (string | number)[]): unknown =>
@@ -105,7 +106,7 @@ describe.skipIf(!ready)('charts on a real kube-apiserver with istiod out of clus
     expect(refusal).toContain('spec.http[0].route[0].weight');
   });
 
-  it('stores Bookinfo pods injected in a labelled namespace and untouched in an unlabelled one', async () => {
+  it.skipIf(!haveBookinfo)('stores Bookinfo pods injected in a labelled namespace and untouched in an unlabelled one', async () => {
     await kube(['create', 'namespace', 'bookinfo-injected']);
     await kube(['label', 'namespace', 'bookinfo-injected', 'istio-injection=enabled']);
     await kube(['create', 'namespace', 'bookinfo-plain']);
