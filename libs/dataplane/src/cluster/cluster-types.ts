@@ -57,6 +57,8 @@ export interface CompiledCluster {
   /** common_lb_config.healthy_panic_threshold in percent (default 50). */
   readonly panicThreshold: number;
   readonly perConnectionBufferLimit: number;
+  /** upstream_bind_config.source_address: the local address upstream connections are made from (istio's 127.0.0.6). */
+  readonly sourceAddress: string | undefined;
   /** The resource as received (config_dump). */
   readonly raw: { [key: string]: unknown };
   /** Identity of the runtime-relevant settings; equal keys mean the runtime can keep its pools. */

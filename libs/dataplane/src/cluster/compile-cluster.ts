@@ -130,9 +130,18 @@ export function compileCluster(c: Json, endpoints: ReadonlyMap<string, Json>, se
     panicThreshold: num(obj(obj(c['common_lb_config'], 'common_lb_config')['healthy_panic_threshold'], 'common_lb_config.healthy_panic_threshold')['value'], 'common_lb_config.healthy_panic_threshold.value', 50),
     useHttpHeaderForOriginalDst: bool(od['use_http_header'], 'original_dst_lb_config.use_http_header'),
     perConnectionBufferLimit: uint(c['per_connection_buffer_limit_bytes'], 'per_connection_buffer_limit_bytes', 1024 * 1024),
+    sourceAddress: bindAddress(c['upstream_bind_config']),
     raw: c,
   };
   // Everything except the hosts decides whether pools and counters can be kept across an update.
   const settingsKey = JSON.stringify({ ...compiled, hosts: undefined, raw: undefined });
   return { ...compiled, settingsKey };
+}
+
+/** The source address of `upstream_bind_config` (a core.v3.BindConfig), if any. */
+function bindAddress(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const bind = obj(value, 'upstream_bind_config');
+  const sa = obj(bind['source_address'], 'upstream_bind_config.source_address');
+  return str(sa['address'], 'upstream_bind_config.source_address.address');
 }

@@ -99,17 +99,20 @@ export class UpstreamPool {
   private readonly agents = new Map<TlsClientConfig | undefined, http.Agent>();
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
   private closed = false;
+  private readonly localAddress: string | undefined;
 
-  constructor(observer: PoolObserver, maxConnections: number) {
+  constructor(observer: PoolObserver, maxConnections: number, localAddress?: string) {
     this.observer = observer;
     this.maxConnections = maxConnections;
+    this.localAddress = localAddress;
   }
 
   /** The HTTP/1.1 agent for a transport choice. */
   agent(t: TlsClientConfig | undefined): http.Agent {
     let a = this.agents.get(t);
     if (!a) {
-      const base: http.AgentOptions = { keepAlive: true, maxSockets: this.maxConnections, maxTotalSockets: this.maxConnections, scheduling: 'lifo' };
+      const base: http.AgentOptions & { localAddress?: string } = { keepAlive: true, maxSockets: this.maxConnections, maxTotalSockets: this.maxConnections, scheduling: 'lifo' };
+      if (this.localAddress) base.localAddress = this.localAddress;
       a = t ? new CountingTlsAgent({ ...base, ...tlsConnectOptions(t, ['http/1.1'], undefined) }, this.observer) : new CountingAgent(base, this.observer);
       this.agents.set(t, a);
     }
@@ -128,6 +131,13 @@ export class UpstreamPool {
       opts.createConnection = () => (t ? tls.connect({ path: pipe, ...tlsConnectOptions(t, ['h2'], undefined) }) : net.connect(pipe));
     } else if (t) {
       Object.assign(opts, tlsConnectOptions(t, ['h2'], undefined));
+    }
+    if (this.localAddress && spec.pipe === undefined) {
+      const localAddress = this.localAddress;
+      const tlsOpts = t ? tlsConnectOptions(t, ['h2'], undefined) : undefined;
+      opts.createConnection = () =>
+        // localAddress reaches net.connect through tls.connect, though the tls typings do not list it.
+        tlsOpts ? tls.connect({ host: spec.address, port: spec.port, localAddress, ...tlsOpts } as tls.ConnectionOptions) : net.connect({ host: spec.address, port: spec.port, localAddress });
     }
     const session = http2.connect(authority, opts);
     this.observer.stats.cxTotal.inc();

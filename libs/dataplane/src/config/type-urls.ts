@@ -46,4 +46,6 @@ export const passThroughFilterTypes: ReadonlySet<string> = new Set([
   `${T}envoy.extensions.filters.network.set_filter_state.v3.Config`,
   `${T}udpa.type.v1.TypedStruct`,
   `${T}xds.type.v3.TypedStruct`,
+  // Compression is an optimisation: a response sent uncompressed is always valid (the bootstrap's 15090 listener).
+  `${T}envoy.extensions.filters.http.compressor.v3.Compressor`,
 ]);

@@ -49,10 +49,16 @@ export function proxyTcp(deps: TcpDeps, p: CompiledTcpProxy, downstream: Duplex,
   const spec = host.spec;
   let upstream: net.Socket;
   if (t) {
-    const base = spec.pipe !== undefined ? { path: spec.pipe } : { host: spec.address, port: spec.port };
+    const src = cluster.config.sourceAddress;
+    const base =
+      spec.pipe !== undefined
+        ? { path: spec.pipe }
+        : src
+          ? { socket: net.connect({ port: spec.port, host: spec.address, localAddress: src }) }
+          : { host: spec.address, port: spec.port };
     upstream = tls.connect({ ...base, ...tlsConnectOptions(t, [], undefined) });
   } else {
-    upstream = spec.pipe !== undefined ? net.connect(spec.pipe) : net.connect(spec.port, spec.address);
+    upstream = spec.pipe !== undefined ? net.connect(spec.pipe) : net.connect({ port: spec.port, host: spec.address, ...localAddr(cluster.config.sourceAddress) });
   }
   const stats = cluster.stats;
   stats.cxTotal.inc();
@@ -94,4 +100,8 @@ export function proxyTcp(deps: TcpDeps, p: CompiledTcpProxy, downstream: Duplex,
   upstream.once('close', close);
   downstream.once('error', close);
   downstream.once('close', close);
+}
+
+function localAddr(address: string | undefined): { localAddress?: string } {
+  return address ? { localAddress: address } : {};
 }
