@@ -1,6 +1,7 @@
 // The HTTP connection manager's per-request path: route lookup, CORS, fault injection, then the route action.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Duplex } from 'node:stream';
 import { Exchange, type ForwardDeps } from '../router/forwarder.ts';
 import { selectRoute, selectVirtualHost } from '../router/route-select.ts';
 import type { CompiledRoute, CompiledRouteConfig, CompiledVirtualHost, RedirectAction } from '../router/route-types.ts';
@@ -11,6 +12,7 @@ import { corsOriginAllowed, type CorsPolicy } from './cors-policy.ts';
 import { HttpStats } from './http-stats.ts';
 import { sendLocalReply, type DownstreamResponse } from './local-reply.ts';
 import { DownstreamRequestView } from './request-view.ts';
+import { proxyUpgrade } from './upgrade-proxy.ts';
 
 /** What the HTTP path reads from the runtime. */
 export interface HttpDeps extends ForwardDeps {
@@ -37,10 +39,34 @@ export class HttpRequestHandler {
   private readonly statsByPrefix = new Map<string, HttpStats>();
   /** Bound once; passed to node:http and node:http2 servers as the request listener. */
   readonly onRequest: (req: Req, res: DownstreamResponse) => void;
+  /** Bound once; the HTTP/1.1 server's 'upgrade' listener. */
+  readonly onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
   constructor(deps: HttpDeps) {
     this.deps = deps;
     this.onRequest = (req, res) => this.handle(req, res);
+    this.onUpgrade = (req, socket, head) => this.upgrade(req, socket, head);
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => undefined);
+    const ctx = contextOf(req);
+    if (!ctx || ctx.chain.network.kind !== 'http') {
+      socket.destroy();
+      return;
+    }
+    const hcm = ctx.chain.network;
+    this.statsFor(hcm.statPrefix).rqTotal.inc();
+    const rc = hcm.routeConfig ?? (hcm.rdsName !== undefined ? this.deps.routeConfig(hcm.rdsName) : undefined);
+    const view = new DownstreamRequestView(req, ctx.tls);
+    const vh = rc ? selectVirtualHost(rc, view.authority) : undefined;
+    const route = vh ? selectRoute(vh, view) : undefined;
+    if (!rc || !vh || !route) {
+      this.statsFor(hcm.statPrefix).noRoute.inc();
+      socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+      return;
+    }
+    proxyUpgrade(req, socket, head, ctx, route, vh, rc, (n) => this.deps.cluster(n));
   }
 
   /** The stats object of an HCM stat prefix. */

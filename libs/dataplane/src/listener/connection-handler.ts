@@ -49,6 +49,7 @@ export class ConnectionHandler {
     this.deps = deps;
     const onRequest = deps.http.onRequest as http.RequestListener;
     this.h1 = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 300_000 }, onRequest);
+    this.h1.on('upgrade', deps.http.onUpgrade);
     this.h1.on('clientError', (_e, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
       else socket.destroy();
@@ -57,6 +58,7 @@ export class ConnectionHandler {
     this.h2c.on('sessionError', () => undefined);
     this.h2tls = http2.createSecureServer({ allowHTTP1: true }, deps.http.onRequest as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
     this.h2tls.on('sessionError', () => undefined);
+    this.h2tls.on('upgrade', deps.http.onUpgrade);
   }
 
   /** Entry point for a socket accepted by `listener`. */

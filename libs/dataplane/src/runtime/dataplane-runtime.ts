@@ -277,7 +277,8 @@ export class DataplaneRuntime {
   /** Closes listeners, pools and timers. */
   async close(): Promise<void> {
     this.draining = true;
-    await Promise.all([...this.bound.values()].map((b) => new Promise<void>((r) => b.server.close(() => r()))));
+    // Stop listening; established connections are not waited for (upgraded or idle ones could hold us forever).
+    for (const b of this.bound.values()) b.server.close();
     this.bound.clear();
     for (const c of this.clusters.values()) c.close();
     this.clusters.clear();
