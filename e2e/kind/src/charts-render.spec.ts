@@ -41,6 +41,27 @@ describe.skipIf(!haveHelm)('helm template goldens', () => {
   }
 });
 
+describe.skipIf(!haveHelm)('base chart', () => {
+  it('renders every CRD and the default validator, minus excluded CRDs', async () => {
+    const all = parseDocuments(await renderChart('base'));
+    expect(byKind(all, 'CustomResourceDefinition').length).toBe(15);
+    expect(at(named(all, 'ValidatingWebhookConfiguration', 'istiod-default-validator'), 'webhooks', 0, 'objectSelector')).toEqual({
+      matchExpressions: [{ key: 'istio.io/rev', operator: 'DoesNotExist' }],
+    });
+    const some = parseDocuments(await renderChart('base', { set: ['base.excludedCRDs={envoyfilters.networking.istio.io}'] }));
+    expect(byKind(some, 'CustomResourceDefinition').length).toBe(14);
+    expect(named(some, 'CustomResourceDefinition', 'envoyfilters.networking.istio.io')).toBeUndefined();
+  });
+
+  it('renders only namespaced or only cluster-scoped resources for global.resourceScope', async () => {
+    const namespaced = parseDocuments(await renderChart('base', { set: ['global.resourceScope=namespace'] }));
+    expect(namespaced.map((d) => d['kind'])).toEqual(['ServiceAccount']);
+    const cluster = parseDocuments(await renderChart('base', { set: ['global.resourceScope=cluster'] }));
+    expect(cluster.map((d) => d['kind'])).not.toContain('ServiceAccount');
+    expect(cluster.map((d) => d['kind'])).toContain('CustomResourceDefinition');
+  });
+});
+
 describe.skipIf(!haveHelm)('istiod chart', () => {
   it('serves xDS, xDS over TLS, the webhooks on 443→15017 and monitoring', async () => {
     const docs = parseDocuments(await renderChart('istiod'));
