@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateAuthority, createCsr, LocalTokenIssuer, mintLocalToken, splitPemCertificates } from '@mesh/security';
-import { spawnApp, waitFor } from '@mesh/testing';
+import { freePort, repoRoot, spawnApp, waitFor } from '@mesh/testing';
 import { startWorkloadIdentity, type WorkloadIdentity } from '../sds/workload-identity.ts';
 import { SotwSdsClient, secretsOf, type DecodedSecret } from '../sds/sds-test-client.test-util.ts';
 import { CaClient, caClientOptionsFromEnv } from './ca-client.ts';
@@ -146,6 +146,48 @@ describe('workload certificates from istiod', () => {
       expect(served).toBe(1);
     } finally {
       srv.close();
+    }
+  }, 40_000);
+
+  it('pilot-agent serves its workload certificate over SDS at start-up (process-level wiring, TLS to 15012)', async () => {
+    const root = await agentRoot('agent-proc', 'default', 'bookinfo-details');
+    const [admin, statusPort] = [await freePort(), await freePort()];
+    const agent = spawnApp('pilot-agent', ['proxy', 'sidecar', '--root', root, '--statusHost', '127.0.0.1', '--meshConfig', join(root, 'none')], {
+      env: {
+        ...process.env,
+        POD_NAME: 'details-v1-0',
+        POD_NAMESPACE: 'default',
+        INSTANCE_IP: '127.0.0.1',
+        SERVICE_ACCOUNT: 'bookinfo-details',
+        PROXY_CONFIG: JSON.stringify({
+          binaryPath: join(repoRoot, 'libs/agent/testdata/fake-proxy.mjs'),
+          proxyAdminPort: admin,
+          statusPort,
+          discoveryAddress: `localhost:${ports.secureGrpc}`,
+          drainDuration: '1s',
+          terminationDrainDuration: '1s',
+        }),
+      },
+    });
+    let out = '';
+    agent.stdout!.on('data', (d) => (out += d));
+    agent.stderr!.on('data', (d) => (out += d));
+    try {
+      const socketPath = join(root, 'var/run/secrets/workload-spiffe-uds/socket');
+      await waitFor(() => /"agent started"/.test(out), 20_000).catch((e: Error) => {
+        throw new Error(`${e.message}\n${out}`);
+      });
+      const c = new SotwSdsClient(socketPath);
+      sdsClients.push(c);
+      c.request(['default']);
+      const [def] = secretsOf(await c.next(15_000));
+      expect(new X509Certificate(splitPemCertificates(def!.certChain!)[0]!).subjectAltName).toBe('URI:spiffe://cluster.local/ns/default/sa/bookinfo-details');
+    } finally {
+      // SIGTERM so the agent stops its proxy child too; SIGKILL only as a fallback
+      const exited = once(agent, 'exit');
+      agent.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 6000))]);
+      if (agent.exitCode === null && agent.signalCode === null) agent.kill('SIGKILL');
     }
   }, 40_000);
 });
