@@ -97,7 +97,10 @@ kubectl label namespace default istio-injection=enabled --overwrite
 kubectl apply -f "$(bookinfo_file platform/kube/bookinfo.yaml)"
 kubectl apply -f "$(bookinfo_file networking/bookinfo-gateway.yaml)"
 kubectl apply -f "$(bookinfo_file networking/destination-rule-all.yaml)"
-kubectl wait --for=condition=Ready pods --all -n default --timeout=600s
+for deployment in $(kubectl get deployments -n default -o name); do
+  kubectl rollout status -n default "$deployment" --timeout=600s
+done
+kubectl wait --for=condition=Ready pods --all -n default --timeout=300s
 for pod in $(kubectl get pods -n default -o jsonpath='{.items[*].metadata.name}'); do
   containers="$(kubectl get pod -n default "$pod" -o jsonpath='{.spec.containers[*].name} {.spec.initContainers[*].name}')"
   case " $containers " in
