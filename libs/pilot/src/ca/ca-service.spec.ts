@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { credentials, Metadata, status, makeGenericClientConstructor, type Client, type ServiceError, type ChannelCredentials } from '@grpc/grpc-js';
+import { credentials, Metadata, status, makeGenericClientConstructor, type Client, type ClientDuplexStream, type ServiceError, type ChannelCredentials } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CertificateAuthority,
@@ -15,7 +15,7 @@ import {
   mintLocalToken,
   type CertificateResponse,
 } from '@mesh/security';
-import { AdsServer, StaticProvider } from '@mesh/xds';
+import { adsServiceDefinition, AdsServer, decodeDiscoveryResponse, encodeDiscoveryRequest, StaticProvider, TypeUrl } from '@mesh/xds';
 import { createLogger } from '@mesh/telemetry';
 import { CaService } from './ca-service.ts';
 import { setupCaAuthentication } from './ca-authentication.ts';
@@ -28,7 +28,9 @@ let dir: string;
 let ca: CertificateAuthority;
 let servers: IstiodGrpc;
 let caService: CaService;
-const ads = new AdsServer({ provider: new StaticProvider() });
+const provider = new StaticProvider();
+provider.set(TypeUrl.Cluster, new Map([['c1', { name: 'c1', type: 'STATIC' }]]));
+const ads = new AdsServer({ provider });
 const clients: Client[] = [];
 
 function client(port: number, creds: ChannelCredentials): Client {
@@ -135,6 +137,22 @@ describe('IstioCertificateService on the TLS port', () => {
     const { csrPem } = await createCsr({});
     const impersonate = encodeCertificateRequest({ csr: csrPem, validityDurationSeconds: 60, metadata: { ImpersonatedIdentity: 'spiffe://cluster.local/ns/x/sa/y' } });
     await expect(createCertificate(c, impersonate, token)).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
+  });
+
+  it('serves ADS on the TLS port too', async () => {
+    const AdsClient = makeGenericClientConstructor(adsServiceDefinition, 'AggregatedDiscoveryService');
+    const c = new AdsClient(`127.0.0.1:${servers.secureGrpcPort}`, credentials.createSsl(Buffer.from(ca.rootPem)), { 'grpc.ssl_target_name_override': 'istiod.istio-system.svc' });
+    clients.push(c);
+    const call = (c as unknown as { StreamAggregatedResources: () => ClientDuplexStream<Uint8Array, Buffer> }).StreamAggregatedResources();
+    const first = new Promise<Buffer>((resolve, reject) => {
+      call.once('data', resolve);
+      call.once('error', reject);
+    });
+    call.write(encodeDiscoveryRequest({ type_url: TypeUrl.Cluster, resource_names: [], version_info: '', response_nonce: '', node: { id: 'sidecar~127.0.0.1~a.default~default.svc.cluster.local' } }));
+    const res = decodeDiscoveryResponse(await first);
+    expect(res.type_url).toBe(TypeUrl.Cluster);
+    expect(res.resources).toHaveLength(1);
+    call.cancel();
   });
 
   it('serves the CA on the plaintext port too in local mode', async () => {
