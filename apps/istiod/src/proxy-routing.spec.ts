@@ -46,6 +46,7 @@ describe('mesh-proxy as a sidecar configured by istiod: Bookinfo request routing
   let proxyLog = '';
   const apps: ChildProcess[] = [];
   let listenerPort = 0;
+  let adminPort = 0;
 
   /** Which reviews version answered a request through the proxy (with the stars color check of the task). */
   async function reviewsVersion(headers: Record<string, string> = {}): Promise<string> {
@@ -58,6 +59,21 @@ describe('mesh-proxy as a sidecar configured by istiod: Bookinfo request routing
     const expected = { v1: undefined, v2: 'black', v3: 'red' }[version];
     if (color !== expected) return `${version} with color ${color}`;
     return version;
+  }
+
+  /** Waits until a request gets `version` (the new routing step took effect); on timeout, says where it stopped. */
+  async function waitForVersion(version: string, headers: Record<string, string> = {}): Promise<void> {
+    try {
+      await waitFor(async () => (await reviewsVersion(headers)) === version, 10_000, 50);
+    } catch {
+      const configz = await (await fetch(`http://127.0.0.1:${istiod!.ports.http}/debug/configz`)).text();
+      const dump = await (await fetch(`http://127.0.0.1:${adminPort}/config_dump`)).text();
+      const route = /"name":"9080".{0,1500}/.exec(dump)?.[0];
+      throw new Error(
+        `no ${version} answer within 10 s (last: ${await reviewsVersion(headers)})\nistiod reviews VS: ${/"name":"reviews".{0,600}/.exec(configz)?.[0]}\n` +
+          `proxy route 9080: ${route}\nistiod log tail: ${istiod!.logs.slice(-2500)}\nproxy log tail: ${proxyLog.slice(-1500)}`,
+      );
+    }
   }
 
   async function tally(n: number, headers: Record<string, string> = {}): Promise<Record<string, number>> {
@@ -104,7 +120,7 @@ describe('mesh-proxy as a sidecar configured by istiod: Bookinfo request routing
 
     istiod = new IstiodProcess({ configDir: dir });
     const ports = await istiod.start();
-    const adminPort = await freePort();
+    adminPort = await freePort();
     listenerPort = await freePort();
     const bootstrap = {
       node: {
@@ -180,7 +196,7 @@ describe('mesh-proxy as a sidecar configured by istiod: Bookinfo request routing
 
   it('virtual-service-reviews-test-v2: end-user jason gets v2, everyone else v1', async () => {
     applyUpstream('virtual-service-reviews-test-v2.yaml');
-    await waitFor(async () => (await reviewsVersion({ 'end-user': 'jason' })) === 'v2', 10_000, 100);
+    await waitForVersion('v2', { 'end-user': 'jason' });
     expect(await tally(30, { 'end-user': 'jason' })).toEqual({ v2: 30 });
     expect(await tally(30, { 'end-user': 'someone-else' })).toEqual({ v1: 30 });
     expect(await tally(10)).toEqual({ v1: 10 });
@@ -188,7 +204,7 @@ describe('mesh-proxy as a sidecar configured by istiod: Bookinfo request routing
 
   it('virtual-service-reviews-50-v3: half v1, half v3 (±10 % over 200)', async () => {
     applyUpstream('virtual-service-reviews-50-v3.yaml');
-    await waitFor(async () => (await reviewsVersion()) === 'v3', 10_000, 50);
+    await waitForVersion('v3');
     const counts = await tally(200);
     console.log(`50/50 over 200: ${JSON.stringify(counts)}`);
     expect(Object.keys(counts).sort()).toEqual(['v1', 'v3']);
@@ -198,7 +214,7 @@ describe('mesh-proxy as a sidecar configured by istiod: Bookinfo request routing
 
   it('virtual-service-reviews-80-20: 80 % v1, 20 % v2 (±10 % over 200)', async () => {
     applyUpstream('virtual-service-reviews-80-20.yaml');
-    await waitFor(async () => (await reviewsVersion()) === 'v2', 10_000, 50);
+    await waitForVersion('v2');
     const counts = await tally(200);
     console.log(`80/20 over 200: ${JSON.stringify(counts)}`);
     expect(Object.keys(counts).sort()).toEqual(['v1', 'v2']);
