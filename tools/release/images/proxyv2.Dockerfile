@@ -27,12 +27,11 @@ COPY --from=builder /src/node_modules ./node_modules
 COPY --from=builder /src/libs ./libs
 COPY --from=builder /src/apps ./apps
 # Image-only step: the commands upstream's image puts on PATH. The agent starts /usr/local/bin/envoy by default.
-RUN for pair in pilot-agent:pilot-agent/bin/pilot-agent.js envoy:proxy/bin/mesh-proxy.js \
-      mesh-proxy:proxy/bin/mesh-proxy.js istio-iptables:init/bin/istio-iptables.js; do \
-      name="${pair%%:*}"; entry="${pair#*:}"; \
-      printf '#!/bin/sh\nexec node /usr/local/lib/mesh/apps/%s "$@"\n' "$entry" > "/usr/local/bin/$name"; \
-      chmod 0755 "/usr/local/bin/$name"; \
-    done \
+RUN wrap() { printf '#!/bin/sh\nexec node /usr/local/lib/mesh/%s "$@"\n' "$2" > "/usr/local/bin/$1"; chmod 0755 "/usr/local/bin/$1"; } \
+ && wrap pilot-agent apps/pilot-agent/bin/pilot-agent.js \
+ && wrap envoy apps/proxy/bin/mesh-proxy.js \
+ && wrap mesh-proxy apps/proxy/bin/mesh-proxy.js \
+ && wrap istio-iptables apps/init/bin/istio-iptables.js \
  && groupadd --system --gid 1337 istio-proxy \
  && useradd --system --uid 1337 --gid 1337 --home-dir /etc/istio/proxy istio-proxy \
  && mkdir -p /etc/istio/proxy /var/lib/istio/data \
