@@ -26,6 +26,14 @@ const GO_TOOLS = [
     version: 'v1.36.3',
     // Staging repos are published as v0.<minor>.<patch> for kubernetes v1.<minor>.<patch>.
     localReplace: (version) => version.replace(/^v1\./, 'v0.'),
+    // What hack/lib/version.sh stamps; without it /version says v0.0.0-master and helm's kubeVersion checks fail.
+    versionVars: (version) => {
+      const [major, minor] = version.replace(/^v/, '').split('.');
+      const vars = { gitVersion: version, gitMajor: major, gitMinor: minor, gitTreeState: 'clean' };
+      return ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((pkg) =>
+        Object.entries(vars).map(([name, value]) => `${pkg}.${name}=${value}`),
+      );
+    },
     binaries: {
       'kube-apiserver': 'cmd/kube-apiserver',
       'kube-controller-manager': 'cmd/kube-controller-manager',
@@ -41,7 +49,13 @@ const GO_TOOLS = [
     localReplace: (version) => version,
     binaries: { etcd: '' },
   },
-  { name: 'helm', module: 'helm.sh/helm/v4', version: 'v4.3.1', binaries: { helm: 'cmd/helm' } },
+  {
+    name: 'helm',
+    module: 'helm.sh/helm/v4',
+    version: 'v4.3.1',
+    versionVars: (version) => [`helm.sh/helm/v4/internal/version.version=${version}`],
+    binaries: { helm: 'cmd/helm' },
+  },
   {
     // Newest fortio without the grol.io/grol scripting dependency (from v1.69.0 on), which the Go proxy this
     // project builds from refuses (403); the load-generator features the benchmarks use are the same.
@@ -121,8 +135,23 @@ function binaryPath(tool, binary) {
   return join(toolDir(tool), 'bin', binary);
 }
 
+function ldflags(tool) {
+  const vars = tool.versionVars ? tool.versionVars(tool.version) : [];
+  return ['-s', '-w', ...vars.map((v) => `-X ${v}`)].join(' ');
+}
+
+// Everything that shapes the binaries; a folder built with another recipe (e.g. new ldflags) is rebuilt.
+function recipe(tool) {
+  return `${JSON.stringify({ module: tool.module, version: tool.version, binaries: tool.binaries, ldflags: ldflags(tool) }, null, 2)}\n`;
+}
+
+function recipePath(tool) {
+  return join(toolDir(tool), 'recipe.json');
+}
+
 function isInstalled(tool) {
-  return Object.keys(tool.binaries).every((binary) => existsSync(binaryPath(tool, binary)));
+  const built = existsSync(recipePath(tool)) && readFileSync(recipePath(tool), 'utf8') === recipe(tool);
+  return built && Object.keys(tool.binaries).every((binary) => existsSync(binaryPath(tool, binary)));
 }
 
 /** Writes the throwaway go.mod that requires the tool and replaces its local-path modules with releases. */
@@ -161,7 +190,7 @@ function buildBinary(tool, binary, subPath, dir) {
   const out = binaryPath(tool, binary);
   log(`building ${binary} from ${pkg}@${tool.version} (log: ${join(dir, 'build.log')})`);
   const started = Date.now();
-  const args = ['go', 'build', '-p', '2', '-trimpath', '-ldflags=-s -w', '-o', `${out}.tmp`, pkg];
+  const args = ['go', 'build', '-p', '2', '-trimpath', `-ldflags=${ldflags(tool)}`, '-o', `${out}.tmp`, pkg];
   const result = run('sh', ['-c', TIMED_BUILD, 'build', ...args], { cwd: dir, env: goEnv(), maxBuffer: 64 << 20 });
   const wall = Date.now() - started;
   const cpu = parseChildCpuMs(result.stderr);
@@ -183,12 +212,13 @@ function installGoTool(tool) {
   const dir = toolDir(tool);
   mkdirSync(join(dir, 'bin'), { recursive: true });
   writeBuildModule(tool, dir);
+  rmSync(recipePath(tool), { force: true });
   for (const [binary, subPath] of Object.entries(tool.binaries)) {
-    if (existsSync(binaryPath(tool, binary))) continue;
     const took = buildBinary(tool, binary, subPath, dir);
     total.wall += took.wall;
     total.cpu += took.cpu;
   }
+  writeFileSync(recipePath(tool), recipe(tool));
   return total;
 }
 
@@ -220,6 +250,10 @@ function printInstalled() {
 }
 
 function main() {
+  process.stdout.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(0); // `npm run testenv | head`
+    throw error;
+  });
   if (process.argv.includes('--list')) {
     printInstalled();
     return;
