@@ -3,6 +3,7 @@ import { ConfigError, anyType, arr, bool, durationMs, enumOf, obj, reqStr, str, 
 import { ExtensionType, filterNameToType, passThroughFilterTypes } from '../config/type-urls.ts';
 import { compileRouteConfig } from '../router/compile-route-config.ts';
 import type { CompiledRouteConfig } from '../router/route-types.ts';
+import { compileClientCertPolicy, type ClientCertPolicy } from './client-cert-header.ts';
 import { compileFault, type FaultPolicy } from './fault-policy.ts';
 
 export interface CompiledHcm {
@@ -22,6 +23,7 @@ export interface CompiledHcm {
   readonly serverName: string;
   readonly mergeSlashes: boolean;
   readonly http2MaxConcurrentStreams: number;
+  readonly clientCert: ClientCertPolicy;
 }
 
 /** Compiles the typed_config of an http_connection_manager network filter. */
@@ -81,5 +83,6 @@ export function compileHcm(v: Json, path: string): CompiledHcm {
     serverName: str(v['server_name'], `${path}.server_name`, 'envoy'),
     mergeSlashes: bool(v['merge_slashes'], `${path}.merge_slashes`),
     http2MaxConcurrentStreams: uint(h2['max_concurrent_streams'], `${path}.http2_protocol_options.max_concurrent_streams`, 2147483647),
+    clientCert: compileClientCertPolicy(v, path),
   };
 }

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import type { AttemptOutcome, ClusterRuntime } from '../cluster/cluster-runtime.ts';
+import { applyClientCert } from '../http/client-cert-header.ts';
 import type { CompiledHcm } from '../http/compile-hcm.ts';
 import { resetResponse, sendLocalReply, type DownstreamResponse } from '../http/local-reply.ts';
 import type { UpstreamHost } from '../lb/upstream-host.ts';
@@ -128,6 +129,7 @@ export class Exchange {
     const { req, view, action, route, vh, rc, ctx, hcm } = this.in;
     const headers = upstreamRequestHeaders(req.headers);
     addForwardingHeaders(headers, ctx.tls, ctx.remoteAddress, hcm.useRemoteAddress);
+    applyClientCert(headers, hcm.clientCert, ctx.tls ? ctx.peerCertificate : undefined, ctx.chain.tls?.cert);
     const bag = headers as HeaderBag;
     if (this.weighted) applyHeaderOps(bag, this.weighted.requestHeaders, this.vars);
     applyHeaderOps(bag, route.requestHeaders, this.vars);

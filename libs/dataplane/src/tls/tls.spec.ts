@@ -10,7 +10,7 @@ import tls from 'node:tls';
 import { CertificateAuthority, type IssuedCertificate } from '@mesh/security';
 import type { EnvoyJson } from '@mesh/xds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HCM, MeshHarness, ROUTER, T, cla, edsCluster, request, routeConfig } from '../test-support/mesh-harness.test.ts';
+import { HCM, MeshHarness, ROUTER, T, cla, edsCluster, request, routeConfig, startEcho, type Echo } from '../test-support/mesh-harness.test.ts';
 
 const UP_TLS = `${T}envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext`;
 const DOWN_TLS = `${T}envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext`;
@@ -63,6 +63,7 @@ describe('TLS and tcp_proxy over ADS', () => {
   let sniB: tls.Server;
   let h2backend: http2.Http2SecureServer;
   let certDir: string;
+  let plain: Echo;
 
   const listen = async (s: net.Server): Promise<number> => {
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
@@ -89,6 +90,7 @@ describe('TLS and tcp_proxy over ADS', () => {
     writeFileSync(join(certDir, 'cert.pem'), proxyCert.certPem);
     writeFileSync(join(certDir, 'key.pem'), proxyCert.keyPem);
     writeFileSync(join(certDir, 'root.pem'), ca.rootPem);
+    plain = await startEcho('plain');
     const [bp, tp, ap, bpp, h2p] = [await listen(backend), await listen(tcpEcho), await listen(sniA), await listen(sniB), await listen(h2backend)];
     h = await MeshHarness.start();
     await h.set({
@@ -102,6 +104,7 @@ describe('TLS and tcp_proxy over ADS', () => {
         tcpecho: edsCluster('tcpecho'),
         a: edsCluster('a'),
         b: edsCluster('b'),
+        plain: edsCluster('plain'),
         h2tls: edsCluster('h2tls', {
           ...upstreamTls(spiffe('backend')),
           typed_extension_protocol_options: { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': `${T}envoy.extensions.upstreams.http.v3.HttpProtocolOptions`, explicit_http_config: { http2_protocol_options: {} } } },
@@ -119,7 +122,7 @@ describe('TLS and tcp_proxy over ADS', () => {
           },
         }),
       },
-      endpoints: { h2tls: cla('h2tls', [h2p]), files: cla('files', [bp]), secure: cla('secure', [bp]), wrongsan: cla('wrongsan', [bp]), tcpecho: cla('tcpecho', [tp]), a: cla('a', [ap]), b: cla('b', [bpp]) },
+      endpoints: { plain: cla('plain', [plain.port]), h2tls: cla('h2tls', [h2p]), files: cla('files', [bp]), secure: cla('secure', [bp]), wrongsan: cla('wrongsan', [bp]), tcpecho: cla('tcpecho', [tp]), a: cla('a', [ap]), b: cla('b', [bpp]) },
       routes: {
         r: routeConfig('r', [
           { match: { prefix: '/wrong' }, route: { cluster: 'wrongsan' } },
@@ -152,6 +155,16 @@ describe('TLS and tcp_proxy over ADS', () => {
             },
           ],
         },
+        xfcc: {
+          name: 'xfcc',
+          address: { socket_address: { address: '127.0.0.1', port_value: 0 } },
+          filter_chains: [
+            {
+              transport_socket: { name: 'tls', typed_config: { '@type': DOWN_TLS, require_client_certificate: true, common_tls_context: { tls_certificate_sds_secret_configs: [{ name: 'default' }], validation_context_sds_secret_config: { name: 'ROOTCA' } } } },
+              filters: [{ name: 'hcm', typed_config: { '@type': HCM, stat_prefix: 'xfcc', forward_client_cert_details: 'APPEND_FORWARD', set_current_client_cert_details: { subject: true, uri: true, dns: true }, route_config: routeConfig('x', [{ match: { prefix: '/' }, route: { cluster: 'plain' } }]), http_filters: [ROUTER] } }],
+            },
+          ],
+        },
         tcp: { name: 'tcp', address: { socket_address: { address: '127.0.0.1', port_value: 0 } }, filter_chains: [tcpChain('tcpecho')] },
         sni: {
           name: 'sni',
@@ -167,6 +180,21 @@ describe('TLS and tcp_proxy over ADS', () => {
     await h.close();
     for (const s of [backend, tcpEcho, sniA, sniB, h2backend]) s.close();
     rmSync(certDir, { recursive: true, force: true });
+    await plain.close();
+  });
+
+  it('adds x-forwarded-client-cert for mTLS clients (APPEND_FORWARD with subject, URI and DNS)', async () => {
+    const body = await new Promise<string>((resolve, reject) => {
+      https
+        .get({ host: '127.0.0.1', port: h.port('xfcc'), path: '/', ca: ca.rootPem, cert: clientCert.certPem, key: clientCert.keyPem, checkServerIdentity: () => undefined, headers: { 'x-forwarded-client-cert': 'By=spiffe://prior;URI=spiffe://origin' } }, (res) => {
+          let b = '';
+          res.on('data', (c: Buffer) => (b += c.toString()));
+          res.on('end', () => resolve(b));
+        })
+        .on('error', reject);
+    });
+    const xfcc = String((JSON.parse(body) as { headers: Record<string, string> }).headers['x-forwarded-client-cert']);
+    expect(xfcc).toMatch(new RegExp(`^By=spiffe://prior;URI=spiffe://origin,By=${spiffe('proxy')};Hash=[0-9a-f]{64};Subject="";URI=${spiffe('client')}$`));
   });
 
   it('originates HTTP/2 over mTLS, and loads certificates from files with typed SAN matchers', async () => {
