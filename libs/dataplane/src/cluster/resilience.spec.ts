@@ -43,10 +43,11 @@ describe('resilience over ADS', () => {
           { match: { prefix: '/noretry' }, route: { cluster: 'flaky' } },
           { match: { prefix: '/pertry' }, route: { cluster: 'slow', timeout: '5s', retry_policy: { retry_on: '5xx', num_retries: 2, per_try_timeout: '0.1s', retry_back_off: { base_interval: '0.01s' } } } },
           { match: { prefix: '/timeout' }, route: { cluster: 'slow', timeout: '0.15s' } },
+          { match: { prefix: '/grpc-timeout' }, route: { cluster: 'slow', timeout: '0s', max_stream_duration: { max_stream_duration: '0s', grpc_timeout_header_max: '0s' } } },
           { match: { prefix: '/connect' }, route: { cluster: 'dead', retry_policy: { retry_on: 'connect-failure', num_retries: 2, retry_back_off: { base_interval: '0.01s' } } } },
           { match: { prefix: '/limited' }, route: { cluster: 'limited', timeout: '5s' } },
           { match: { prefix: '/pool' }, route: { cluster: 'pool' } },
-        ]),
+        ], { include_request_attempt_count: true }),
       },
     });
     port = h.port('http');
@@ -64,6 +65,7 @@ describe('resilience over ADS', () => {
     expect(r.status).toBe(200);
     expect(flaky.hits).toBe(3);
     expect(flaky.requests.at(-1)?.headers['x-envoy-attempt-count']).toBe('3');
+    expect(flaky.requests.at(-3)?.headers['x-envoy-attempt-count']).toBe('1');
     flaky.hits = 0;
     flaky.status = 500;
     expect((await request(port, '/retry')).status).toBe(500);
@@ -107,6 +109,10 @@ describe('resilience over ADS', () => {
     const to = await request(port, '/timeout');
     expect([to.status, to.body]).toEqual([504, 'upstream request timeout']);
     expect(Date.now() - t1).toBeLessThan(390);
+    const t2 = Date.now();
+    const g = await request(port, '/grpc-timeout', { headers: { 'grpc-timeout': '150m' } });
+    expect(g.status).toBe(504);
+    expect(Date.now() - t2).toBeLessThan(390);
     slow.delayMs = 0;
   });
 

@@ -102,12 +102,14 @@ export function compileForward(v: unknown, path: string): ForwardAction {
     return { cluster: reqStr(mo['cluster'], `${mp}.cluster`), fraction: rf ? fraction(rf['default_value'], `${mp}.runtime_fraction.default_value`, 1) : 1 };
   });
   const timeout = durationMs(o['timeout'], `${path}.timeout`, 15_000);
+  const msd = optObj(o['max_stream_duration'], `${path}.max_stream_duration`);
   return {
     kind: 'forward',
     cluster,
     clusterHeader,
     weighted,
     timeoutMs: timeout,
+    grpcTimeoutHeaderMaxMs: msd ? durationMs(msd['grpc_timeout_header_max'], `${path}.max_stream_duration.grpc_timeout_header_max`, undefined) : undefined,
     retry: compileRetryPolicy(o['retry_policy'], `${path}.retry_policy`),
     prefixRewrite: o['prefix_rewrite'] !== undefined ? str(o['prefix_rewrite'], `${path}.prefix_rewrite`) : undefined,
     regexRewrite: regexRewrite(o['regex_rewrite'], `${path}.regex_rewrite`),

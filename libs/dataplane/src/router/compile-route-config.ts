@@ -71,6 +71,7 @@ function compileVirtualHost(v: unknown, path: string, refs: Set<string>): Compil
     retry: compileRetryPolicy(o['retry_policy'], `${path}.retry_policy`),
     fault: pf.fault,
     cors: pf.cors,
+    includeAttemptCount: bool(o['include_request_attempt_count'], `${path}.include_request_attempt_count`),
   };
 }
 

@@ -59,6 +59,15 @@ function rewritePath(route: CompiledRoute, a: ForwardAction, path: string): stri
   return (a.prefixRewrite as string) + p + query;
 }
 
+const grpcUnits: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
+
+/** Parses a grpc-timeout header ("100m", "5S") into milliseconds. */
+export function grpcTimeoutMs(v: string | undefined): number | undefined {
+  const m = v === undefined ? null : /^(\d{1,8})([HMSmun])$/.exec(v);
+  if (!m) return undefined;
+  return Math.max(1, Math.ceil(Number(m[1]) * (grpcUnits[m[2] as string] ?? 1)));
+}
+
 /** One forwarded request; a fresh object per request holding only its own state. */
 export class Exchange {
   private readonly deps: ForwardDeps;
@@ -118,11 +127,20 @@ export class Exchange {
     this.hash = h.hash;
     this.setCookie = h.setCookie;
     res.once('close', () => this.onDownstreamClose());
-    if (action.timeoutMs > 0) {
-      this.globalTimer = setTimeout(() => this.onGlobalTimeout(), action.timeoutMs);
-    }
+    const timeoutMs = this.effectiveTimeout();
+    if (timeoutMs > 0) this.globalTimer = setTimeout(() => this.onGlobalTimeout(), timeoutMs);
     this.sendMirrors(req);
     this.tryOnce();
+  }
+
+  // The route timeout, or the gRPC client's grpc-timeout when max_stream_duration.grpc_timeout_header_max says so.
+  private effectiveTimeout(): number {
+    const a = this.in.action;
+    const max = a.grpcTimeoutHeaderMaxMs;
+    if (max === undefined) return a.timeoutMs;
+    const g = grpcTimeoutMs(this.in.view.header('grpc-timeout'));
+    if (g === undefined) return a.timeoutMs;
+    return max > 0 ? Math.min(g, max) : g;
   }
 
   private buildHead(): UpstreamRequestHead {
@@ -194,9 +212,10 @@ export class Exchange {
     const head = this.head as UpstreamRequestHead;
     // The first attempt sends the prepared head as is; later ones (and auto host rewrite) get their own copy.
     let attemptHead = head;
-    if (this.attemptNo > 1 || this.in.action.autoHostRewrite) {
+    const countAttempts = this.attemptNo > 1 || this.in.vh.includeAttemptCount;
+    if (countAttempts || this.in.action.autoHostRewrite) {
       attemptHead = { ...head, headers: { ...head.headers } };
-      if (this.attemptNo > 1) attemptHead.headers['x-envoy-attempt-count'] = String(this.attemptNo);
+      if (countAttempts) attemptHead.headers['x-envoy-attempt-count'] = String(this.attemptNo);
       if (this.in.action.autoHostRewrite) attemptHead.authority = host.key;
     }
     const perTry = this.retry?.perTryTimeoutMs ?? 0;

@@ -75,6 +75,8 @@ export interface ForwardAction {
   readonly weighted: { readonly clusters: readonly WeightedCluster[]; readonly total: number } | undefined;
   /** 0 disables the timeout. */
   readonly timeoutMs: number;
+  /** max_stream_duration.grpc_timeout_header_max: undefined ignores grpc-timeout, 0 honours it uncapped. */
+  readonly grpcTimeoutHeaderMaxMs: number | undefined;
   readonly retry: RetryPolicy | undefined;
   readonly prefixRewrite: string | undefined;
   readonly regexRewrite: { readonly regex: RegExp; readonly substitution: string } | undefined;
@@ -125,6 +127,8 @@ export interface CompiledVirtualHost {
   readonly retry: RetryPolicy | undefined;
   readonly fault: FaultPolicy | undefined;
   readonly cors: CorsPolicy | undefined;
+  /** include_request_attempt_count: x-envoy-attempt-count on every upstream attempt. */
+  readonly includeAttemptCount: boolean;
 }
 
 export interface CompiledRouteConfig {
