@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, waitFor } from '@mesh/testing';
 import { startEchoServer, type EchoServer } from './grpc-echo.test-util.ts';
 import { GrpcXdsCaller, proxylessBootstrap } from './grpc-xds-caller.test-util.ts';
 import { IstiodProcess } from './istiod-process.test-util.ts';
@@ -34,55 +35,59 @@ function pod(name: string, labels: Record<string, string>, port: number): object
   };
 }
 
-const istioConfig = [
-  {
-    apiVersion: 'networking.istio.io/v1',
-    kind: 'DestinationRule',
-    metadata: { name: 'echo', namespace: ns },
-    spec: { host: 'echo', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] },
-  },
-  {
-    apiVersion: 'networking.istio.io/v1',
-    kind: 'VirtualService',
-    metadata: { name: 'echo', namespace: ns },
-    spec: {
-      hosts: ['echo'],
-      http: [
-        { match: [{ headers: { 'x-user': { exact: 'jason' } } }], route: [{ destination: { host: 'echo', subset: 'v2' } }] },
-        {
-          match: [{ headers: { 'x-fault': { exact: 'abort' } } }],
-          fault: { abort: { percentage: { value: 100 }, httpStatus: 503 } },
-          route: [{ destination: { host: 'echo', subset: 'v1' } }],
-        },
-        {
-          route: [
-            { destination: { host: 'echo', subset: 'v1' }, weight: 80 },
-            { destination: { host: 'echo', subset: 'v2' }, weight: 20 },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    apiVersion: 'networking.istio.io/v1',
-    kind: 'VirtualService',
-    metadata: { name: 'flaky', namespace: ns },
-    spec: {
-      hosts: ['flaky'],
-      http: [
-        { match: [{ headers: { 'x-retry': { exact: 'off' } } }], retries: { attempts: 0 }, route: [{ destination: { host: 'flaky' } }] },
-        { match: [{ headers: { 'x-retry': { exact: 'default' } } }], route: [{ destination: { host: 'flaky' } }] },
-        { retries: { attempts: 3, retryOn: 'unavailable' }, route: [{ destination: { host: 'flaky' } }] },
-      ],
-    },
-  },
-  {
-    apiVersion: 'networking.istio.io/v1',
-    kind: 'DestinationRule',
-    metadata: { name: 'sticky', namespace: ns },
-    spec: { host: 'sticky', trafficPolicy: { loadBalancer: { consistentHash: { httpHeaderName: 'x-session' } } } },
-  },
+const weighted80to20 = [
+  { destination: { host: 'echo', subset: 'v1' }, weight: 80 },
+  { destination: { host: 'echo', subset: 'v2' }, weight: 20 },
 ];
+
+/** The Istio config of this test, YAML; `defaultRoute` is the echo VirtualService's catch-all route. */
+function istioYaml(defaultRoute: object[] = weighted80to20): string {
+  const docs = [
+    {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'DestinationRule',
+      metadata: { name: 'echo', namespace: ns },
+      spec: { host: 'echo', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] },
+    },
+    {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'echo', namespace: ns },
+      spec: {
+        hosts: ['echo'],
+        http: [
+          { match: [{ headers: { 'x-user': { exact: 'jason' } } }], route: [{ destination: { host: 'echo', subset: 'v2' } }] },
+          {
+            match: [{ headers: { 'x-fault': { exact: 'abort' } } }],
+            fault: { abort: { percentage: { value: 100 }, httpStatus: 503 } },
+            route: [{ destination: { host: 'echo', subset: 'v1' } }],
+          },
+          { route: defaultRoute },
+        ],
+      },
+    },
+    {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'flaky', namespace: ns },
+      spec: {
+        hosts: ['flaky'],
+        http: [
+          { match: [{ headers: { 'x-retry': { exact: 'off' } } }], retries: { attempts: 0 }, route: [{ destination: { host: 'flaky' } }] },
+          { match: [{ headers: { 'x-retry': { exact: 'default' } } }], route: [{ destination: { host: 'flaky' } }] },
+          { retries: { attempts: 3, retryOn: 'unavailable' }, route: [{ destination: { host: 'flaky' } }] },
+        ],
+      },
+    },
+    {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'DestinationRule',
+      metadata: { name: 'sticky', namespace: ns },
+      spec: { host: 'sticky', trafficPolicy: { loadBalancer: { consistentHash: { httpHeaderName: 'x-session' } } } },
+    },
+  ];
+  return docs.map((d) => stringify(d)).join('---\n');
+}
 
 describe('@grpc/grpc-js-xds (proxyless gRPC) against istiod', () => {
   let dir: string;
@@ -105,8 +110,8 @@ describe('@grpc/grpc-js-xds (proxyless gRPC) against istiod', () => {
       ...[0, 1, 2].map((i) => pod(`sticky-${i}`, { app: 'sticky', version: 'v1' }, port(`sticky-${i}`))),
     ];
     writeFileSync(join(dir, 'workloads.yaml'), docs.map((d) => stringify(d)).join('---\n'));
-    writeFileSync(join(dir, 'istio.yaml'), istioConfig.map((d) => stringify(d)).join('---\n'));
-    istiod = new IstiodProcess({ configDir: dir });
+    writeFileSync(join(dir, 'istio.yaml'), istioYaml());
+    istiod = new IstiodProcess({ configDir: dir, grpcPort: await freePort() });
     const ports = await istiod.start();
     caller = new GrpcXdsCaller(proxylessBootstrap(ports.grpc, { ip: '127.0.0.9', pod: 'client-0', namespace: ns, labels: { app: 'client' } }));
     // The first call on each channel waits for LDS → RDS → CDS → EDS.
@@ -177,4 +182,16 @@ describe('@grpc/grpc-js-xds (proxyless gRPC) against istiod', () => {
     // 16 sessions over 3 backends: a ring that ignores the header would put all of them on one.
     expect(chosen.size).toBeGreaterThan(1);
   });
+
+  it('keeps serving from its last config while istiod restarts, then reconnects and follows a change', async () => {
+    const t = target('echo', 7070);
+    await istiod!.stop();
+    // xDS is down: the channel keeps its resolved routes and endpoints.
+    expect((await caller.call({ target: t, calls: 20, metadata: { 'x-user': 'jason' } })).results).toEqual({ 'ok echo-v2-0': 20 });
+    writeFileSync(join(dir, 'istio.yaml'), istioYaml([{ destination: { host: 'echo', subset: 'v2' } }]));
+    await istiod!.restart();
+    // The default route now sends everything to v2 once the client has reconnected and received the new RDS.
+    await waitFor(async () => JSON.stringify((await caller.call({ target: t, calls: 10, concurrency: 5 })).results) === JSON.stringify({ 'ok echo-v2-0': 10 }), 30_000, 200);
+    expect((await caller.call({ target: t, calls: 100, concurrency: 10 })).results).toEqual({ 'ok echo-v2-0': 100 });
+  }, 60_000);
 });
