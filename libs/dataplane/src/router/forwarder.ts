@@ -329,11 +329,10 @@ export class Exchange {
       }
     });
     body.once('end', () => {
-      // Trailers arrive just before 'end' on HTTP/2 and are read at 'end' on HTTP/1.1; end on the next tick.
-      setImmediate(() => {
-        res.end();
-        this.end();
-      });
+      // Trailers were added already: HTTP/2 emits 'trailers' before 'end', and the HTTP/1.1 trailer listener
+      // was registered on 'end' before this one.
+      res.end();
+      this.end();
     });
     body.once('error', () => {
       resetResponse(res);

@@ -6,6 +6,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import type { ClusterRuntime } from '../cluster/cluster-runtime.ts';
 import type { UpstreamHost } from '../lb/upstream-host.ts';
+import type { TlsClientConfig } from '../tls/tls-types.ts';
 import type { RequestBody } from './request-body.ts';
 
 /** Request line and headers for an upstream (headers are lowercase, without pseudo or hop-by-hop headers). */
@@ -54,13 +55,14 @@ export class UpstreamAttempt {
     this.body = body;
     host.activeRequests++;
     host.requestsTotal++;
-    const pending = cluster.tlsFor(host)?.pendingSecret;
+    const tls = cluster.tlsFor(host);
+    const pending = tls?.pendingSecret;
     if (pending !== undefined) {
       queueMicrotask(() => this.fail('connect-failure', `TLS secret "${pending}" is not ready`));
       return;
     }
-    if (useHttp2) this.startHttp2(head);
-    else this.startHttp1(head);
+    if (useHttp2) this.startHttp2(head, tls);
+    else this.startHttp1(head, tls);
   }
 
   private finish(): boolean {
@@ -79,9 +81,8 @@ export class UpstreamAttempt {
     this.cb.onFailure(kind, detail);
   }
 
-  private startHttp1(head: UpstreamRequestHead): void {
+  private startHttp1(head: UpstreamRequestHead, tls: TlsClientConfig | undefined): void {
     const spec = this.host.spec;
-    const tls = this.cluster.tlsFor(this.host);
     const headers = head.headers;
     headers['host'] = head.authority;
     const opts: http.RequestOptions = {
@@ -141,8 +142,7 @@ export class UpstreamAttempt {
     this.body.attach(req);
   }
 
-  private startHttp2(head: UpstreamRequestHead): void {
-    const tls = this.cluster.tlsFor(this.host);
+  private startHttp2(head: UpstreamRequestHead, tls: TlsClientConfig | undefined): void {
     let session: http2.ClientHttp2Session;
     try {
       session = this.cluster.pool.session(this.host, tls, this.cluster.config.connectTimeoutMs);
