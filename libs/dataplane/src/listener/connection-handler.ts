@@ -48,7 +48,8 @@ export class ConnectionHandler {
   constructor(deps: ConnectionDeps) {
     this.deps = deps;
     const onRequest = deps.http.onRequest as http.RequestListener;
-    this.h1 = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 300_000 }, onRequest);
+    // Envoy accepts 60 KiB of request headers by default (Node: 16 KiB).
+    this.h1 = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 300_000, maxHeaderSize: 60 * 1024 }, onRequest);
     this.h1.on('upgrade', deps.http.onUpgrade);
     this.h1.on('clientError', (_e, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
