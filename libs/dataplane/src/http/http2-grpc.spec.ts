@@ -1,7 +1,7 @@
 // Integration: HTTP/2 on both sides, protocol translation, and gRPC framing with trailers end to end.
 import http2 from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MeshHarness, cla, edsCluster, httpListener, request, routeConfig, startEcho, type Echo } from '../test-support/mesh-harness.test.ts';
+import { MeshHarness, cla, edsCluster, freePort, httpListener, request, routeConfig, startEcho, type Echo } from '../test-support/mesh-harness.test.ts';
 
 const H2 = { typed_extension_protocol_options: { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions', explicit_http_config: { http2_protocol_options: {} } } } };
 
@@ -88,14 +88,16 @@ describe('HTTP/2 and gRPC', () => {
     });
     await new Promise<void>((r) => grpcServer.listen(0, '127.0.0.1', r));
     const gport = (grpcServer.address() as { port: number }).port;
+    const dead = await freePort();
     await h.set({
-      clusters: { grpc: edsCluster('grpc', H2), h1: edsCluster('h1') },
-      endpoints: { grpc: cla('grpc', [gport]), h1: cla('h1', [echo.port]) },
+      clusters: { grpc: edsCluster('grpc', H2), h1: edsCluster('h1'), deadh2: edsCluster('deadh2', { ...H2, connect_timeout: '0.3s' }) },
+      endpoints: { grpc: cla('grpc', [gport]), h1: cla('h1', [echo.port]), deadh2: cla('deadh2', [dead]) },
       listeners: { http: httpListener('http', 0, { rds: 'r' }) },
       routes: {
         r: routeConfig('r', [
           { match: { prefix: '/test.Echo/', grpc: {} }, route: { cluster: 'grpc', timeout: '0s' } },
           { match: { prefix: '/h2up' }, route: { cluster: 'grpc' } },
+          { match: { prefix: '/dead' }, route: { cluster: 'deadh2', retry_policy: { retry_on: 'connect-failure', num_retries: 1, retry_back_off: { base_interval: '0.01s' } } } },
           { match: { prefix: '/' }, route: { cluster: 'h1' } },
         ]),
       },
@@ -139,5 +141,12 @@ describe('HTTP/2 and gRPC', () => {
     const up = await request(port, '/h2up', { method: 'POST', body: '', headers: { 'content-type': 'application/grpc' } });
     expect(up.status).toBe(200);
     expect(up.headers['x-proto']).toBe('http');
+  });
+
+  it('reports connect failures to an HTTP/2 upstream as 503 after retrying', async () => {
+    const r = await request(port, '/dead');
+    expect(r.status).toBe(503);
+    expect(r.body).toContain('connection failure');
+    expect(h.runtime.stats.value('cluster.deadh2.upstream_rq_retry')).toBe(1);
   });
 });
