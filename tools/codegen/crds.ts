@@ -1,9 +1,11 @@
 // Builds the project's CustomResourceDefinitions from libs/api's kind registry: one CRD per Istio kind with
-// upstream's group, names, versions, printer columns and status subresource, and a permissive structural schema.
-// Validation proper is istiod's webhook; the schema only has to accept everything upstream's schemas accept.
+// upstream's group, names, versions, printer columns and status subresource, and a structural schema that types
+// the top-level spec fields and keeps everything else open. Validation proper is istiod's webhook; the schema
+// never refuses what upstream's schemas accept.
 import { kinds } from '../../libs/api/src/index.ts';
 import type { KindInfo } from '../../libs/api/src/index.ts';
 import { kindsMissingFromRegistry, printerColumns, storageVersionOverrides } from './crd-presentation.ts';
+import { specSchema } from './crd-spec-fields.ts';
 
 /** A CRD as plain data, ready for YAML serialisation. */
 export type Crd = Record<string, unknown>;
@@ -22,7 +24,7 @@ function schemaFor(info: KindInfo): Record<string, unknown> {
     openAPIV3Schema: {
       description: `${info.kind} of the ${info.group} API; the spec is validated by istiod's validation webhook.`,
       type: 'object',
-      properties: { spec: { ...preserveUnknown }, status: { ...preserveUnknown } },
+      properties: { spec: specSchema(info.kind), status: { ...preserveUnknown } },
     },
   };
 }

@@ -68,6 +68,14 @@ describe.skipIf(!ready)('charts on a real kube-apiserver with istiod out of clus
     }
   }, 90_000);
 
+  it('the CRD schemas refuse a wrongly-typed top-level field, naming it (before any webhook runs)', async () => {
+    const doc = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'typed', namespace: 'default' }, spec: { hosts: 5 } };
+    writeFileSync(join(dir, 'typed-vs.json'), JSON.stringify(doc));
+    const r = await kubeTry(['apply', '-f', join(dir, 'typed-vs.json')]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('spec.hosts');
+  }, 60_000);
+
   it('istiod out of cluster patches its CA into the webhooks, and the validation webhook refuses an invalid VirtualService', async () => {
     const port = new URL(webhookUrl).port;
     const loopback = async () => `127.0.0.1:${await freePort()}`;
