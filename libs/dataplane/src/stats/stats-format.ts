@@ -41,7 +41,7 @@ const extractors: { prefix: string; tag: string }[] = [
 ];
 
 // Known stat suffixes whose dots belong to the stat, not to the tag value.
-const multiSegmentSuffixes = ['outlier_detection.', 'circuit_breakers.', 'lb_', 'upstream_', 'downstream_', 'membership_', 'update_', 'retry_', 'max_host_weight'];
+const multiSegmentSuffixes = ['outlier_detection.', 'worker_', 'circuit_breakers.', 'lb_', 'upstream_', 'downstream_', 'membership_', 'update_', 'retry_', 'max_host_weight'];
 
 function extract(name: string): Extracted {
   for (const e of extractors) {
@@ -57,9 +57,20 @@ function extract(name: string): Extracted {
       }
     }
     if (cut < 0) break;
-    return { base: e.prefix + rest.slice(cut + 1), tags: [[e.tag, rest.slice(0, cut)]] };
+    return responseCodeTags(e.prefix + rest.slice(cut + 1), [[e.tag, rest.slice(0, cut)]]);
   }
   return { base: name, tags: [] };
+}
+
+// Envoy's response-code, response-code-class and worker extractors on top of the prefix tags.
+function responseCodeTags(base: string, tags: [string, string][]): Extracted {
+  const worker = /^(listener\.)worker_(\d+)\.(.*)$/.exec(base);
+  if (worker) return { base: `${worker[1]}worker_${worker[3]}`, tags: [...tags, ['envoy_worker_id', worker[2] as string]] };
+  const cls = /^(.*_rq)_([1-5])xx$/.exec(base);
+  if (cls) return { base: `${cls[1]}_xx`, tags: [...tags, ['envoy_response_code_class', cls[2] as string]] };
+  const code = /^(.*_rq)_(\d{3})$/.exec(base);
+  if (code) return { base: code[1] as string, tags: [...tags, ['envoy_response_code', code[2] as string]] };
+  return { base, tags };
 }
 
 function promName(base: string): string {
