@@ -1,12 +1,15 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import {
   ApiextensionsV1Api,
   AppsV1Api,
   CoreV1Api,
   KubeConfig,
   loadAllYaml,
+  VersionApi,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +17,7 @@ import { repoRoot } from './apps.ts';
 import { startKubeEnv, testenvBin, type KubeEnv } from './kube-env.ts';
 import { waitFor } from './ports.ts';
 
+const execFileAsync = promisify(execFile);
 const CRD_FILE = resolve(repoRoot, '../shared/istio/crds/crd-all.gen.yaml');
 const START_TIMEOUT = 180_000;
 
@@ -80,6 +84,15 @@ describe('startKubeEnv', () => {
     await env?.stop();
   }, 60_000);
 
+  it('reports a real release version (helm kubeVersion checks and clients read /version)', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(env!.kubeconfigPath);
+    const info = await kc.makeApiClient(VersionApi).getCode();
+    const [, major, minor] = /^v(\d+)\.(\d+)\.\d+$/.exec(info.gitVersion) ?? [];
+    expect(major).toBe('1');
+    expect([info.major, info.minor]).toEqual([major, minor]);
+  });
+
   it('serves the API to the admin kubeconfig: namespaces and ConfigMaps round-trip', async () => {
     const { core } = clients(env!);
     await core.createNamespace({ body: { metadata: { name: 'kube-env-spec' } } });
@@ -90,6 +103,16 @@ describe('startKubeEnv', () => {
     const read = await core.readNamespacedConfigMap({ namespace: 'kube-env-spec', name: 'settings' });
     expect(read.data).toEqual({ mesh: 'on' });
     expect(read.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('gives Go clients (kubectl, helm) a working kubeconfig', async () => {
+    const kubeconfig = `--kubeconfig=${env!.kubeconfigPath}`;
+    const { stdout: mesh } = await execFileAsync(testenvBin('kubectl'), [
+      kubeconfig, 'get', 'configmap', 'settings', '-n', 'kube-env-spec', '-o', 'jsonpath={.data.mesh}',
+    ]);
+    expect(mesh).toBe('on');
+    const { stdout: releases } = await execFileAsync(testenvBin('helm'), [kubeconfig, 'list', '-A', '-o', 'json']);
+    expect(JSON.parse(releases)).toEqual([]);
   });
 
   it('applies the upstream Istio CRDs and they become Established', async () => {
