@@ -70,11 +70,8 @@ describe.skipIf(!hasTestenvBins('etcd', 'kube-apiserver', 'kubectl'))('istiod ag
     }
   }, 90_000);
 
-  // Known gap, kept visible: the generated CRDs (charts/base/files/crd-all.gen.yaml, from tools/codegen) declare
-  // `spec` as x-kubernetes-preserve-unknown-fields with no properties, while upstream's CRDs carry the full
-  // structural schema (spec.hosts: array of string, ...), so the apiserver accepts wrongly-typed fields that upstream
-  // refuses. Turn `it.fails` back into `it` once codegen emits the schemas.
-  it.fails('enforces the CRD schemas: a VirtualService whose hosts is not a list is refused, with the field named', async () => {
+  // The generated CRDs carry upstream's structural schemas, so the apiserver refuses what upstream refuses.
+  it('enforces the CRD schemas: a VirtualService whose hosts is not a list is refused, with the field named', async () => {
     await kubectl(['create', 'namespace', 'crd-check']);
     const bad = await applyServerSide(stringify({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'bad', namespace: 'crd-check' }, spec: { hosts: 5 } }));
     expect(bad.code).not.toBe(0);
