@@ -1,7 +1,8 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
   ApiextensionsV1Api,
@@ -27,10 +28,11 @@ function clients(env: KubeEnv) {
   return { core: kc.makeApiClient(CoreV1Api), apps: kc.makeApiClient(AppsV1Api), ext: kc.makeApiClient(ApiextensionsV1Api) };
 }
 
+/** Alive and not a zombie (a killed child of an exited parent can linger as one until init reaps it). */
 function pidAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
@@ -154,6 +156,37 @@ describe('startKubeEnv failures', () => {
     expect(existsSync(dir!)).toBe(false);
     // etcd was started first: it must be gone too (its cwd was the removed folder).
     expect([...pidsWithCwd(dir!), ...pidsWithCwd(`${dir!} (deleted)`)]).toEqual([]);
+  }, START_TIMEOUT);
+});
+
+describe('startKubeEnv when the test process is killed', () => {
+  it('its reaper kills etcd and kube-apiserver and removes the folder', async () => {
+    const kubeEnvModule = fileURLToPath(new URL('./kube-env.ts', import.meta.url));
+    const script = [
+      `const { startKubeEnv } = await import(${JSON.stringify(kubeEnvModule)});`,
+      'const env = await startKubeEnv();',
+      'console.log(env.dir);',
+      'setInterval(() => {}, 1000);',
+    ].join('\n');
+    const child = spawn(process.execPath, ['--conditions=@mesh/source', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let pids: number[] = [];
+    try {
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      await waitFor(() => /mesh-kube-env-\S+\n/.test(output) || child.exitCode !== null, START_TIMEOUT, 100);
+      const dir = /(\S*mesh-kube-env-\S+)\n/.exec(output)?.[1];
+      expect(dir, output).toBeDefined();
+      pids = pidsWithCwd(dir!);
+      expect(pids.length).toBeGreaterThanOrEqual(2);
+      child.kill('SIGKILL'); // no exit hook runs: only the reaper can clean up
+      await waitFor(() => pids.every((pid) => !pidAlive(pid)) && !existsSync(dir!), 20_000, 200);
+    } finally {
+      child.kill('SIGKILL');
+      for (const pid of pids.filter(pidAlive)) process.kill(-pid, 'SIGKILL'); // only if the reaper failed
+    }
   }, START_TIMEOUT);
 });
 

@@ -2,7 +2,7 @@
 // kube-controller-manager) on loopback, with certificates made by openssl in a temp folder. The binaries come from
 // tools/testenv (`npm run testenv`), found through the stable links it writes in <cache>/bin.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,6 +147,23 @@ function killGroup(proc: Supervised, signal: NodeJS.Signals): void {
   }
 }
 
+// A test runner may SIGKILL its worker (timeouts, Ctrl-C), and then no 'exit' hook runs. The reaper is a tiny shell
+// that outlives the test process: once that process is gone it kills every group listed in <dir>/pgids and removes
+// the folder. stop() kills the reaper after a clean shutdown, when pgids no longer exists.
+const REAPER = `
+while kill -0 "$1" 2>/dev/null; do sleep 1; done
+if [ -f "$2/pgids" ]; then for g in $(cat "$2/pgids"); do kill -KILL -"$g" 2>/dev/null; done; rm -rf "$2"; fi
+`;
+
+function startReaper(dir: string): ChildProcess {
+  const reaper = spawn('sh', ['-c', REAPER, 'mesh-kube-env-reaper', String(process.pid), dir], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  reaper.unref();
+  return reaper;
+}
+
 /** Spawns `bin` and records it in `procs` at once, so a failed start is still stopped and cleaned up. */
 function startProcess(procs: Supervised[], dir: string, name: string, bin: string, args: string[]): Supervised {
   installExitHook();
@@ -154,6 +171,7 @@ function startProcess(procs: Supervised[], dir: string, name: string, bin: strin
   const fd = openSync(logPath, 'a');
   const child = spawn(bin, args, { cwd: dir, detached: true, stdio: ['ignore', fd, fd] });
   closeSync(fd);
+  if (child.pid !== undefined) appendFileSync(join(dir, 'pgids'), `${child.pid}\n`); // detached: pid is the pgid
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
     child.once('error', () => resolve());
@@ -308,11 +326,13 @@ export async function startKubeEnv(options: KubeEnvOptions = {}): Promise<KubeEn
 
   const dir = mkdtempSync(join(tmpdir(), 'mesh-kube-env-'));
   const procs: Supervised[] = [];
+  const reaper = startReaper(dir);
   const stop = async (): Promise<void> => {
     // Reverse start order: controllers, then the apiserver, then its storage.
     for (const proc of [...procs].reverse()) await stopProcess(proc);
     procs.length = 0;
     rmSync(dir, { recursive: true, force: true });
+    reaper.kill('SIGKILL');
   };
   try {
     const pki = await makePki(dir);
