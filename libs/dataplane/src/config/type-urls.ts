@@ -15,6 +15,8 @@ export const ExtensionType = {
   UpstreamTlsContext: `${T}envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext`,
   RawBuffer: `${T}envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer`,
   HttpProtocolOptions: `${T}envoy.extensions.upstreams.http.v3.HttpProtocolOptions`,
+  HttpRbac: `${T}envoy.extensions.filters.http.rbac.v3.RBAC`,
+  NetworkRbac: `${T}envoy.extensions.filters.network.rbac.v3.RBAC`,
 } as const;
 
 // Legacy filter names accepted when typed_config is absent (Envoy still maps these well-known names).
@@ -30,6 +32,8 @@ export const filterNameToType: Record<string, string> = {
   'envoy.filters.listener.original_dst': ExtensionType.OriginalDst,
   'envoy.filters.listener.tls_inspector': ExtensionType.TlsInspector,
   'envoy.filters.listener.http_inspector': ExtensionType.HttpInspector,
+  'envoy.filters.http.rbac': ExtensionType.HttpRbac,
+  'envoy.filters.network.rbac': ExtensionType.NetworkRbac,
 };
 
 // Filters that do not change forwarding (telemetry, peer metadata, ALPN hints, stats plugins); accepted and skipped.

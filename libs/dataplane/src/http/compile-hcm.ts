@@ -5,6 +5,7 @@ import { compileRouteConfig } from '../router/compile-route-config.ts';
 import type { CompiledRouteConfig } from '../router/route-types.ts';
 import { compileClientCertPolicy, type ClientCertPolicy } from './client-cert-header.ts';
 import { compileFault, type FaultPolicy } from './fault-policy.ts';
+import { compileRbacFilter, type RbacPolicy } from './rbac-policy.ts';
 
 export interface CompiledHcm {
   readonly kind: 'http';
@@ -24,6 +25,8 @@ export interface CompiledHcm {
   readonly mergeSlashes: boolean;
   readonly http2MaxConcurrentStreams: number;
   readonly clientCert: ClientCertPolicy;
+  /** RBAC HTTP filters in chain order; every one must allow the request. */
+  readonly rbac: readonly RbacPolicy[];
 }
 
 /** Compiles the typed_config of an http_connection_manager network filter. */
@@ -45,6 +48,7 @@ export function compileHcm(v: Json, path: string): CompiledHcm {
   let faultEnabled = false;
   let fault: FaultPolicy | undefined;
   let corsEnabled = false;
+  const rbac: RbacPolicy[] = [];
   const filters = arr(v['http_filters'], `${path}.http_filters`);
   let sawRouter = false;
   filters.forEach((f, i) => {
@@ -59,6 +63,10 @@ export function compileHcm(v: Json, path: string): CompiledHcm {
       faultEnabled = true;
       if (Object.keys(tc).length > 1) fault = compileFault(tc, `${fp}.typed_config`);
     } else if (type === ExtensionType.Cors) corsEnabled = true;
+    else if (type === ExtensionType.HttpRbac) {
+      const r = compileRbacFilter(tc, `${fp}.typed_config`);
+      if (r) rbac.push(r);
+    }
     else if (passThroughFilterTypes.has(type) || bool(fo['is_optional'], `${fp}.is_optional`) || bool(fo['disabled'], `${fp}.disabled`)) {
       // Telemetry/metadata filters and optional ones do not change forwarding.
     } else {
@@ -84,5 +92,6 @@ export function compileHcm(v: Json, path: string): CompiledHcm {
     mergeSlashes: bool(v['merge_slashes'], `${path}.merge_slashes`),
     http2MaxConcurrentStreams: uint(h2['max_concurrent_streams'], `${path}.http2_protocol_options.max_concurrent_streams`, 2147483647),
     clientCert: compileClientCertPolicy(v, path),
+    rbac,
   };
 }

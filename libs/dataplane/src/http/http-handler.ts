@@ -13,6 +13,7 @@ import { HttpStats } from './http-stats.ts';
 import { sendLocalReply, type DownstreamResponse } from './local-reply.ts';
 import { DownstreamRequestView } from './request-view.ts';
 import { proxyUpgrade } from './upgrade-proxy.ts';
+import { rbacAllows, type RbacSubject } from './rbac-policy.ts';
 
 /** What the HTTP path reads from the runtime. */
 export interface HttpDeps extends ForwardDeps {
@@ -59,6 +60,10 @@ export class HttpRequestHandler {
     this.statsFor(hcm.statPrefix).rqTotal.inc();
     const rc = hcm.routeConfig ?? (hcm.rdsName !== undefined ? this.deps.routeConfig(hcm.rdsName) : undefined);
     const view = new DownstreamRequestView(req, ctx.tls);
+    if (hcm.rbac.length && !this.rbacAllows(hcm, ctx, view)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 19\r\nconnection: close\r\n\r\nRBAC: access denied');
+      return;
+    }
     const vh = rc ? selectVirtualHost(rc, view.authority) : undefined;
     const route = vh ? selectRoute(vh, view) : undefined;
     if (!rc || !vh || !route) {
@@ -102,6 +107,12 @@ export class HttpRequestHandler {
     });
     const rc = hcm.routeConfig ?? (hcm.rdsName !== undefined ? this.deps.routeConfig(hcm.rdsName) : undefined);
     const view = new DownstreamRequestView(req, ctx.tls);
+    if (hcm.rbac.length && !this.rbacAllows(hcm, ctx, view)) {
+      stats.rbacDenied.inc();
+      sendLocalReply(res, 403, 'RBAC: access denied', {}, hcm.serverName);
+      req.resume();
+      return;
+    }
     const vh = rc ? selectVirtualHost(rc, view.authority) : undefined;
     const route = vh ? selectRoute(vh, view) : undefined;
     if (!rc || !vh || !route) {
@@ -169,6 +180,20 @@ export class HttpRequestHandler {
       for (const r of ops.remove) delete headers[r];
       for (const a of ops.add) if (a.action !== 'add_if_absent' || headers[a.key] === undefined) headers[a.key] = a.value;
     }
+  }
+
+  private rbacAllows(hcm: CompiledHcm, ctx: DownstreamContext, view: DownstreamRequestView): boolean {
+    const subject: RbacSubject = {
+      header: (n) => view.header(n),
+      path: view.path,
+      destinationIp: ctx.localAddress,
+      destinationPort: ctx.localPort,
+      remoteIp: ctx.remoteAddress,
+      peer: ctx.peerCertificate,
+      serverName: ctx.serverName,
+    };
+    for (const p of hcm.rbac) if (!rbacAllows(p, subject)) return false;
+    return true;
   }
 
   private preflight(res: DownstreamResponse, p: CorsPolicy, origin: string, hcm: CompiledHcm): void {

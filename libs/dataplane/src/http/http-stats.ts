@@ -17,6 +17,7 @@ export class HttpStats {
   readonly faultDelays: Counter;
   readonly faultAborts: Counter;
   readonly corsPreflight: Counter;
+  readonly rbacDenied: Counter;
 
   constructor(store: StatsStore, prefix: string) {
     const p = `http.${prefix}.`;
@@ -35,6 +36,7 @@ export class HttpStats {
     this.faultDelays = store.counter(`${p}fault.delays_injected`);
     this.faultAborts = store.counter(`${p}fault.aborts_injected`);
     this.corsPreflight = store.counter(`${p}cors.origin_valid`);
+    this.rbacDenied = store.counter(`${p}rbac.denied`);
   }
 
   /** Counts a finished downstream response. */

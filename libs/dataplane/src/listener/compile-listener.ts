@@ -3,6 +3,7 @@ import { ConfigError, anyType, arr, bool, durationMs, enumOf, obj, optObj, reqSt
 import { ExtensionType, filterNameToType, passThroughFilterTypes } from '../config/type-urls.ts';
 import { parseAddress } from '../cluster/load-assignment.ts';
 import { compileHcm } from '../http/compile-hcm.ts';
+import { compileRbacFilter, type RbacPolicy } from '../http/rbac-policy.ts';
 import { compileTcpProxy } from '../tcp/compile-tcp-proxy.ts';
 import { compileDownstreamTls, isPlainTransport, type SecretLookup } from '../tls/compile-tls.ts';
 import { parseCidr, type Cidr } from './cidr.ts';
@@ -49,6 +50,7 @@ function filterChain(v: unknown, path: string, secrets: SecretLookup, rds: Set<s
     else if (t !== ExtensionType.RawBuffer) throw new ConfigError(`${path}.transport_socket.typed_config`, `unsupported transport socket "${t}"`);
   }
   let network: CompiledFilterChain['network'] | undefined;
+  const rbac: RbacPolicy[] = [];
   arr(o['filters'], `${path}.filters`).forEach((f, i) => {
     const fp = `${path}.filters[${i}]`;
     const fo = obj(f, fp);
@@ -66,12 +68,15 @@ function filterChain(v: unknown, path: string, secrets: SecretLookup, rds: Set<s
       }
     } else if (network) {
       throw new ConfigError(fp, 'the terminal filter must be last');
+    } else if (type === ExtensionType.NetworkRbac) {
+      const r = compileRbacFilter(tc, `${fp}.typed_config`);
+      if (r) rbac.push(r);
     } else if (!passThroughFilterTypes.has(type)) {
       throw new ConfigError(`${fp}.typed_config`, `unsupported network filter "${name}"${type ? ` (${type})` : ''}`);
     }
   });
   if (!network) throw new ConfigError(`${path}.filters`, 'a terminal filter (http_connection_manager or tcp_proxy) is required');
-  return { name: str(o['name'], `${path}.name`), match, tls, network };
+  return { name: str(o['name'], `${path}.name`), match, tls, rbac, network };
 }
 
 /** Compiles one Listener. */

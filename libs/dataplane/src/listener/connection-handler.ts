@@ -7,6 +7,7 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { HttpRequestHandler } from '../http/http-handler.ts';
+import { rbacAllows, type RbacSubject } from '../http/rbac-policy.ts';
 import { kDownstream, type DownstreamContext, type WithContext } from '../runtime/downstream-context.ts';
 import type { StatsStore } from '../stats/stats-store.ts';
 import { proxyTcp, type TcpDeps } from '../tcp/tcp-proxy.ts';
@@ -125,7 +126,7 @@ export class ConnectionHandler {
     socket.once('end', finish);
   }
 
-  private route(socket: net.Socket, l: CompiledListener, base: Omit<DownstreamContext, 'listener' | 'listenerConfig' | 'chain' | 'tls' | 'peerCertificate'>, buf: Buffer | undefined): void {
+  private route(socket: net.Socket, l: CompiledListener, base: Omit<DownstreamContext, 'listener' | 'listenerConfig' | 'chain' | 'tls' | 'peerCertificate' | 'serverName'>, buf: Buffer | undefined): void {
     let transportProtocol = 'raw_buffer';
     let serverName = '';
     let alpn: string[] = [];
@@ -158,7 +159,7 @@ export class ConnectionHandler {
       socket.destroy();
       return;
     }
-    const ctx: DownstreamContext = { ...base, listener: l.name, listenerConfig: l, chain, tls: false, peerCertificate: undefined };
+    const ctx: DownstreamContext = { ...base, serverName, listener: l.name, listenerConfig: l, chain, tls: false, peerCertificate: undefined };
     if (chain.tls) {
       if (chain.tls.pendingSecret !== undefined) {
         socket.destroy();
@@ -177,6 +178,10 @@ export class ConnectionHandler {
   }
 
   private plaintext(socket: net.Socket, chain: CompiledFilterChain, ctx: DownstreamContext, buf: Buffer | undefined): void {
+    if (!this.networkRbacAllows(chain, ctx)) {
+      socket.destroy();
+      return;
+    }
     const net = chain.network;
     if (net.kind === 'tcp') {
       proxyTcp(this.deps, net, socket, ctx);
@@ -249,6 +254,10 @@ export class ConnectionHandler {
       ts.destroy();
       return;
     }
+    if (!this.networkRbacAllows(chain, ctx)) {
+      ts.destroy();
+      return;
+    }
     if (chain.network.kind === 'tcp') proxyTcp(this.deps, chain.network, ts, ctx);
     else {
       const stats = this.deps.http.statsFor(chain.network.statPrefix);
@@ -259,6 +268,18 @@ export class ConnectionHandler {
       // The HTTP/2 secure server's connection listener speaks h2 when ALPN chose it and HTTP/1.1 otherwise.
       this.h2tls.emit('secureConnection', ts);
     }
+  }
+
+  private networkRbacAllows(chain: CompiledFilterChain, ctx: DownstreamContext): boolean {
+    if (chain.rbac.length === 0) return true;
+    const subject: RbacSubject = { header: undefined, path: undefined, destinationIp: ctx.localAddress, destinationPort: ctx.localPort, remoteIp: ctx.remoteAddress, peer: ctx.peerCertificate, serverName: ctx.serverName };
+    for (const p of chain.rbac) {
+      if (!rbacAllows(p, subject)) {
+        this.deps.stats.counter(`rbac.denied`).inc();
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Closes the shared HTTP servers' idle connections (shutdown). */

@@ -1,5 +1,6 @@
 // Compiled listener: address, listener filters and filter chains with their match criteria.
 import type { CompiledHcm } from '../http/compile-hcm.ts';
+import type { RbacPolicy } from '../http/rbac-policy.ts';
 import type { CompiledTcpProxy } from '../tcp/compile-tcp-proxy.ts';
 import type { TlsServerConfig } from '../tls/tls-types.ts';
 import type { Cidr } from './cidr.ts';
@@ -20,6 +21,8 @@ export interface CompiledFilterChain {
   readonly name: string;
   readonly match: ChainMatch;
   readonly tls: TlsServerConfig | undefined;
+  /** Network RBAC filters before the terminal filter; every one must allow the connection. */
+  readonly rbac: readonly RbacPolicy[];
   readonly network: CompiledHcm | CompiledTcpProxy;
 }
 

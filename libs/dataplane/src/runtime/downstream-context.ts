@@ -14,6 +14,8 @@ export interface DownstreamContext {
   readonly localPort: number;
   /** Set when the connection was redirected (SO_ORIGINAL_DST) or handed off; ORIGINAL_DST clusters use it. */
   readonly originalDst: { readonly address: string; readonly port: number } | undefined;
+  /** SNI seen by the tls_inspector ('' when none). */
+  readonly serverName: string;
   tls: boolean;
   peerCertificate: PeerCertificate | undefined;
 }
