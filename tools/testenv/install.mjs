@@ -79,9 +79,11 @@ function log(message) {
   process.stdout.write(`testenv: ${message}\n`);
 }
 
+/** A failure the user can act on: printed without a stack trace, exit code 1, lock released. */
+class InstallError extends Error {}
+
 function fail(message) {
-  process.stderr.write(`testenv: ERROR: ${message}\n`);
-  process.exit(1);
+  throw new InstallError(message);
 }
 
 function formatSeconds(ms) {
@@ -283,4 +285,10 @@ function main() {
   printInstalled();
 }
 
-main();
+try {
+  main();
+} catch (error) {
+  if (!(error instanceof InstallError)) throw error;
+  process.stderr.write(`testenv: ERROR: ${error.message}\n`);
+  process.exitCode = 1;
+}
