@@ -127,6 +127,8 @@ export async function runProxy(proxyType: string, flags: ProxyCommandFlags, env:
     adminPort,
     terminationDrainMs: durationMs(pc.terminationDrainDuration, 5000),
     inboundOnlyDrain: proxyType === 'sidecar',
+    // Our mesh-proxy (a Node entry) supports a warm standby; a native Envoy does not.
+    warmStandby: process.env['PROXY_WARM_STANDBY'] !== 'false' && (launch.command === process.execPath || /mesh-proxy$/.test(launch.command)),
     logger: log.child({ scope: 'proxy' }),
     onExit: () => {
       if (!exiting) metrics.proxyRestarts.inc();

@@ -26,6 +26,13 @@ export interface SupervisorOptions {
   logger?: Logger;
   onStart?: (pid: number, epoch: number) => void;
   onExit?: (code: number | null, signal: NodeJS.Signals | null, epoch: number) => void;
+  /**
+   * Keep a warm standby proxy (mesh-proxy only: it understands MESH_PROXY_STANDBY over an IPC channel), so a crashed
+   * proxy is replaced without a cold start. Costs one idle process.
+   */
+  warmStandby?: boolean;
+  /** Delay before a new standby is started after the previous one was promoted (default 1 s). */
+  standbyDelayMs?: number;
 }
 
 /** POSTs to the proxy's admin API; resolves with the HTTP status (0 when unreachable). */
@@ -53,6 +60,8 @@ export class ProxySupervisor {
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly o: SupervisorOptions;
   private exitWaiters: (() => void)[] = [];
+  private standby: { child: ChildProcess; ready: boolean } | undefined;
+  private standbyTimer: NodeJS.Timeout | undefined;
 
   constructor(o: SupervisorOptions) {
     this.o = o;
@@ -77,15 +86,26 @@ export class ProxySupervisor {
   private spawnProxy(): void {
     if (this.stopping) return;
     const epoch = ++this.epoch;
-    const args = [...(this.o.args ?? []), '-c', this.o.bootstrapPath, ...(this.o.extraArgs ?? [])];
     const startedAt = Date.now();
-    const child = spawn(this.o.command, args, { stdio: ['ignore', 'inherit', 'inherit'], env: this.o.env ?? process.env });
-    this.child = child;
-    child.once('spawn', () => {
-      this.o.logger?.info({ pid: child.pid, epoch }, 'proxy started');
+    const warm = this.standby;
+    let child: ChildProcess;
+    if (warm?.ready && warm.child.exitCode === null && warm.child.connected) {
+      this.standby = undefined;
+      child = warm.child;
+      child.removeAllListeners('exit');
+      child.send('start');
+      this.o.logger?.info({ pid: child.pid, epoch }, 'proxy started (warm standby promoted)');
       if (child.pid !== undefined) this.o.onStart?.(child.pid, epoch);
-    });
-    child.once('error', (err) => this.o.logger?.error({ err: err.message, epoch }, 'proxy failed to start'));
+    } else {
+      const args = [...(this.o.args ?? []), '-c', this.o.bootstrapPath, ...(this.o.extraArgs ?? [])];
+      child = spawn(this.o.command, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...(this.o.env ?? process.env), MESH_PROXY_EXIT_WITH_PARENT: '1' } });
+      child.once('spawn', () => {
+        this.o.logger?.info({ pid: child.pid, epoch }, 'proxy started');
+        if (child.pid !== undefined) this.o.onStart?.(child.pid, epoch);
+      });
+      child.once('error', (err) => this.o.logger?.error({ err: err.message, epoch }, 'proxy failed to start'));
+    }
+    this.child = child;
     child.once('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
       this.o.onExit?.(code, signal, epoch);
@@ -102,6 +122,50 @@ export class ProxySupervisor {
       this.o.logger?.warn({ code, signal, epoch, restartInMs: delay }, 'proxy exited; restarting');
       this.restartTimer = setTimeout(() => this.spawnProxy(), delay);
     });
+    this.scheduleStandby();
+  }
+
+  /** Starts a standby proxy a little later, so it does not compete with the active one's start-up. */
+  private scheduleStandby(): void {
+    if (!this.o.warmStandby || this.standby || this.stopping) return;
+    if (this.standbyTimer) clearTimeout(this.standbyTimer);
+    this.standbyTimer = setTimeout(() => this.spawnStandby(), this.o.standbyDelayMs ?? 1000);
+    this.standbyTimer.unref();
+  }
+
+  private spawnStandby(): void {
+    if (this.stopping || this.standby) return;
+    const args = [...(this.o.args ?? []), '-c', this.o.bootstrapPath, ...(this.o.extraArgs ?? [])];
+    const child = spawn(this.o.command, args, {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...(this.o.env ?? process.env), MESH_PROXY_STANDBY: '1', MESH_PROXY_EXIT_WITH_PARENT: '1' },
+    });
+    const entry = { child, ready: false };
+    this.standby = entry;
+    child.on('message', (m) => {
+      if (m !== 'standby-ready') return;
+      entry.ready = true;
+      this.o.logger?.info({ pid: child.pid }, 'proxy standby ready');
+    });
+    child.once('error', (err) => this.o.logger?.warn({ err: err.message }, 'proxy standby failed to start'));
+    child.once('exit', () => {
+      if (this.standby === entry) {
+        this.standby = undefined;
+        this.scheduleStandby();
+      }
+    });
+  }
+
+  /** PID of the warm standby, if one is ready. */
+  get standbyPid(): number | undefined {
+    return this.standby?.ready ? this.standby.child.pid : undefined;
+  }
+
+  private stopStandby(): void {
+    if (this.standbyTimer) clearTimeout(this.standbyTimer);
+    const s = this.standby;
+    this.standby = undefined;
+    if (s && s.child.exitCode === null) s.child.kill('SIGKILL');
   }
 
   private waitExit(timeoutMs: number): Promise<boolean> {
@@ -129,6 +193,7 @@ export class ProxySupervisor {
    */
   async drainAndStop(): Promise<void> {
     this.stopping = true;
+    this.stopStandby();
     if (this.restartTimer) clearTimeout(this.restartTimer);
     if (!this.child) return;
     await this.drainListeners();
@@ -139,6 +204,7 @@ export class ProxySupervisor {
   /** Stops the proxy now (SIGTERM, then SIGKILL after the stop timeout) without draining. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopStandby();
     if (this.restartTimer) clearTimeout(this.restartTimer);
     const child = this.child;
     if (!child) return;
