@@ -69,7 +69,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'pods.yaml'), bookinfoPods());
   copyFileSync(join(shared, 'networking/destination-rule-all.yaml'), join(dir, 'destination-rule-all.yaml'));
   copyFileSync(join(shared, 'networking/virtual-service-all-v1.yaml'), join(dir, 'vs.yaml'));
-  proc = spawnApp('istiod', ['--configDir', dir, '--grpcAddr', '127.0.0.1:0', '--httpAddr', '127.0.0.1:0', '--monitoringAddr', '127.0.0.1:0', '--httpsAddr', '127.0.0.1:0']);
+  proc = spawnApp('istiod', ['--configDir', dir, '--grpcAddr', '127.0.0.1:0', '--secureGRPCAddr', '127.0.0.1:0', '--httpAddr', '127.0.0.1:0', '--monitoringAddr', '127.0.0.1:0', '--httpsAddr', '127.0.0.1:0']);
   proc.stdout!.on('data', (d) => (logs += d));
   proc.stderr!.on('data', (d) => (logs += d));
   await waitFor(() => /"istiod: ready"/.test(logs), 30_000);
@@ -80,6 +80,7 @@ beforeAll(async () => {
 afterAll(() => {
   proc?.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
+  rmSync(`${dir}-security`, { recursive: true, force: true }); // local mode's default CA folder
 });
 
 describe('istiod (file source)', () => {
@@ -147,10 +148,10 @@ describe('istiod (file source)', () => {
     const review = (object: unknown) => JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u1', operation: 'CREATE', object } });
     const bad = await post('/validate', review({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'x', namespace: 'default' }, spec: { hosts: ['r'], http: [{ route: [{ destination: { host: 'r' }, weight: -1 }] }] } }));
     expect(bad.status).toBe(200);
-    const resp = bad.json!['response'] as { allowed: boolean; uid: string; result: { message: string } };
+    const resp = bad.json!['response'] as { allowed: boolean; uid: string; status: { message: string } };
     expect(resp.allowed).toBe(false);
     expect(resp.uid).toBe('u1');
-    expect(resp.result.message).toContain('spec.http[0].route[0].weight');
+    expect(resp.status.message).toContain('spec.http[0].route[0].weight');
     const good = await post('/validate', review({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'x', namespace: 'default' }, spec: { hosts: ['r'], http: [{ route: [{ destination: { host: 'r' } }] }] } }));
     expect((good.json!['response'] as { allowed: boolean }).allowed).toBe(true);
     expect((await post('/validate', '{not json')).status).toBe(400);

@@ -49,19 +49,19 @@ describe('handleAdmissionReview', () => {
     for (const bad of [null, 'text', { kind: 'Pod' }, { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }]) {
       const r = response(handleAdmissionReview(bad, defaultInjectConfig()));
       expect(r['allowed']).toBe(false);
-      expect(String((r['result'] as JsonObject)['message'])).toMatch(/could not decode body/);
+      expect(String((r['status'] as JsonObject)['message'])).toMatch(/could not decode body/);
     }
     const noObject = response(handleAdmissionReview(review('nope'), defaultInjectConfig()));
     expect(noObject).toMatchObject({ uid: 'u1', allowed: false });
     const badSpec = response(handleAdmissionReview(review({ metadata: {}, spec: [] }), defaultInjectConfig()));
-    expect(String((badSpec['result'] as JsonObject)['message'])).toContain('spec');
+    expect(String((badSpec['status'] as JsonObject)['message'])).toContain('spec');
   });
 
   it('reports invalid annotations as an injection failure', () => {
     const bad = pod({ annotations: { 'traffic.sidecar.istio.io/excludeInboundPorts': 'abc' } });
     const r = response(handleAdmissionReview(review(bad), defaultInjectConfig()));
     expect(r['allowed']).toBe(false);
-    expect(String((r['result'] as JsonObject)['message'])).toContain("annotation 'traffic.sidecar.istio.io/excludeInboundPorts'");
+    expect(String((r['status'] as JsonObject)['message'])).toContain("annotation 'traffic.sidecar.istio.io/excludeInboundPorts'");
   });
 
   it('takes cluster and network from the webhook path', () => {

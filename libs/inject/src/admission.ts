@@ -45,7 +45,7 @@ function reply(apiVersion: string, uid: string, response: JsonObject): JsonObjec
 /** Handles one AdmissionReview (v1 or v1beta1) and returns the review to send back; never throws. */
 export function handleAdmissionReview(review: unknown, config: InjectConfig, opts: AdmissionOptions = {}): JsonObject {
   const apiVersion = isObj(review) && review['apiVersion'] === 'admission.k8s.io/v1beta1' ? 'admission.k8s.io/v1beta1' : 'admission.k8s.io/v1';
-  const fail = (uid: string, message: string): JsonObject => reply(apiVersion, uid, { allowed: false, result: { message } });
+  const fail = (uid: string, message: string): JsonObject => reply(apiVersion, uid, { allowed: false, status: { message } });
   if (!isObj(review)) return fail('', 'could not decode body: expected a JSON AdmissionReview object');
   if (review['kind'] !== 'AdmissionReview') return fail('', `could not decode body: kind: expected "AdmissionReview", got "${goString(review['kind'] as JsonValue)}"`);
   if (!['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'].includes(goString(review['apiVersion'] as JsonValue))) {

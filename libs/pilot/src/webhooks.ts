@@ -27,7 +27,7 @@ export function validateAdmissionReview(review: unknown): { status: number; body
   const op = request['operation'];
   if (op === 'DELETE' || op === 'CONNECT') return respond({ allowed: true });
   const object = request['object'];
-  if (!isObj(object)) return respond({ allowed: false, result: { status: 'Failure', code: 400, message: 'could not decode object: request.object is missing' } });
+  if (!isObj(object)) return respond({ allowed: false, status: { status: 'Failure', code: 400, message: 'could not decode object: request.object is missing' } });
   const apiGroup = typeof object['apiVersion'] === 'string' ? object['apiVersion'].split('/')[0] ?? '' : '';
   if (!apiGroup.endsWith('istio.io')) return respond({ allowed: true });
   const result = validateObject(object);
@@ -35,7 +35,7 @@ export function validateAdmissionReview(review: unknown): { status: number; body
   if (result.errors.length > 0) {
     const reasons = result.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message));
     const message = `configuration is invalid: ${reasons.join('; ')}`;
-    return respond({ allowed: false, result: { status: 'Failure', code: 400, reason: 'BadRequest', message }, ...(warnings.length ? { warnings } : {}) });
+    return respond({ allowed: false, status: { status: 'Failure', code: 400, reason: 'BadRequest', message }, ...(warnings.length ? { warnings } : {}) });
   }
   return respond({ allowed: true, ...(warnings.length ? { warnings } : {}) });
 }
@@ -62,8 +62,8 @@ export function registerWebhooks(app: FastifyInstance, opts: WebhookOptions): vo
       return reply.code(400).send({ error: `could not decode body: ${(err as Error).message}` });
     }
     const response = handleAdmissionReview(review, opts.injectConfig(), { path: req.url.split('?')[0] ?? '/inject' });
-    const r = (response as { response?: { allowed?: boolean; result?: { message?: string } } }).response;
-    if (r?.allowed === false) opts.logger.warn({ path: req.url, reason: r.result?.message }, 'inject: request refused');
+    const r = (response as { response?: { allowed?: boolean; status?: { message?: string } } }).response;
+    if (r?.allowed === false) opts.logger.warn({ path: req.url, reason: r.status?.message }, 'inject: request refused');
     return reply.code(200).send(response);
   };
   const validate = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -77,8 +77,8 @@ export function registerWebhooks(app: FastifyInstance, opts: WebhookOptions): vo
       return reply.code(400).send({ error: `could not decode body: ${(err as Error).message}` });
     }
     const { status, body } = validateAdmissionReview(review);
-    const resp = body['response'] as { allowed?: boolean; result?: { message?: string } } | undefined;
-    if (resp?.allowed === false) opts.logger.info({ reason: resp.result?.message }, 'validate: config refused');
+    const resp = body['response'] as { allowed?: boolean; status?: { message?: string } } | undefined;
+    if (resp?.allowed === false) opts.logger.info({ reason: resp.status?.message }, 'validate: config refused');
     return reply.code(status).send(body);
   };
   app.post('/inject', inject);
