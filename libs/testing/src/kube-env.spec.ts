@@ -1,10 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
+  AdmissionregistrationV1Api,
   ApiextensionsV1Api,
   AppsV1Api,
   CoreV1Api,
@@ -16,7 +18,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './apps.ts';
 import { startKubeEnv, testenvBin, type KubeEnv } from './kube-env.ts';
-import { waitFor } from './ports.ts';
+import { freePort, waitFor } from './ports.ts';
 
 const execFileAsync = promisify(execFile);
 const CRD_FILE = resolve(repoRoot, '../shared/istio/crds/crd-all.gen.yaml');
@@ -58,6 +60,40 @@ function loadCrds(): V1CustomResourceDefinition[] {
   return (loadAllYaml(readFileSync(CRD_FILE, 'utf8')) as (V1CustomResourceDefinition | null)[]).filter(
     (doc): doc is V1CustomResourceDefinition => doc?.kind === 'CustomResourceDefinition',
   );
+}
+
+interface AdmissionReview {
+  request?: { uid: string; object?: { metadata?: { name?: string; labels?: Record<string, string> } } };
+}
+
+/** An HTTPS admission webhook on loopback that denies objects labelled deny=yes; records the names it saw. */
+async function startDenyWebhook(): Promise<{ url: string; caBundle: string; seen: string[]; close(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-webhook-'));
+  await execFileAsync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+    '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt'), '-subj', '/CN=webhook',
+    '-addext', 'subjectAltName=IP:127.0.0.1',
+  ]);
+  const cert = readFileSync(join(dir, 'tls.crt'));
+  const key = readFileSync(join(dir, 'tls.key'));
+  rmSync(dir, { recursive: true, force: true });
+  const seen: string[] = [];
+  const server: Server = createServer({ cert, key }, (req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      const review = JSON.parse(body) as AdmissionReview;
+      const object = review.request?.object;
+      seen.push(object?.metadata?.name ?? '');
+      const allowed = object?.metadata?.labels?.['deny'] !== 'yes';
+      const response = { uid: review.request?.uid, allowed, status: allowed ? undefined : { message: 'denied by kube-env spec' } };
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response }));
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((ready) => server.listen(port, '127.0.0.1', ready));
+  return { url: `https://127.0.0.1:${port}/validate`, caBundle: cert.toString('base64'), seen, close: () => server.close() };
 }
 
 describe('testenvBin', () => {
@@ -115,6 +151,53 @@ describe('startKubeEnv', () => {
     expect(mesh).toBe('on');
     const { stdout: releases } = await execFileAsync(testenvBin('helm'), [kubeconfig, 'list', '-A', '-o', 'json']);
     expect(JSON.parse(releases)).toEqual([]);
+  });
+
+  it('calls validating admission webhooks', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(env!.kubeconfigPath);
+    const admission = kc.makeApiClient(AdmissionregistrationV1Api);
+    const { core } = clients(env!);
+    const webhook = await startDenyWebhook();
+    try {
+      await admission.createValidatingWebhookConfiguration({
+        body: {
+          metadata: { name: 'kube-env-spec' },
+          webhooks: [
+            {
+              name: 'deny.kube-env-spec.mesh.test',
+              clientConfig: { url: webhook.url, caBundle: webhook.caBundle },
+              rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps'] }],
+              objectSelector: { matchLabels: { 'kube-env-spec': 'webhook' } },
+              failurePolicy: 'Fail',
+              sideEffects: 'None',
+              admissionReviewVersions: ['v1'],
+            },
+          ],
+        },
+      });
+      const labels = { 'kube-env-spec': 'webhook', deny: 'yes' };
+      let attempt = 0;
+      let denial = '';
+      // Webhook configurations reach the admission chain asynchronously: retry until the webhook answers.
+      await waitFor(async () => {
+        const name = `denied-${attempt++}`;
+        try {
+          await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name, labels } } });
+          return false;
+        } catch (error) {
+          denial = String(error);
+          return webhook.seen.includes(name);
+        }
+      }, 20_000, 200);
+      expect(denial).toContain('denied by kube-env spec');
+      const allowed = { 'kube-env-spec': 'webhook' };
+      await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'allowed', labels: allowed } } });
+      expect(webhook.seen).toContain('allowed');
+    } finally {
+      webhook.close();
+      await admission.deleteValidatingWebhookConfiguration({ name: 'kube-env-spec' }).catch(() => undefined);
+    }
   });
 
   it('applies the upstream Istio CRDs and they become Established', async () => {
