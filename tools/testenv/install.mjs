@@ -72,7 +72,7 @@ const GO_TOOLS = [
   },
 ];
 
-/** Debian packages needed beyond tools/setup/system.sh: package name → a binary proving it is installed. */
+/** Debian packages needed beyond tools/setup/system.sh: package name → the binary it provides. */
 const DEBIAN_PACKAGES = { openssl: 'openssl', shellcheck: 'shellcheck', nginx: 'nginx' };
 
 function log(message) {
@@ -101,11 +101,14 @@ function onPath(binary) {
   return run('sh', ['-c', `command -v ${binary}`]).status === 0;
 }
 
-/** apt-get installs the Debian packages whose binary is missing (needs root). */
+function debianInstalled(pkg) {
+  const status = run('dpkg-query', ['-W', '-f=${Status}', pkg]);
+  return status.status === 0 && status.stdout.includes('install ok installed');
+}
+
+/** apt-get installs the Debian packages that are missing (needs root). */
 function ensureDebianPackages() {
-  const missing = Object.entries(DEBIAN_PACKAGES)
-    .filter(([, binary]) => !onPath(binary))
-    .map(([pkg]) => pkg);
+  const missing = Object.keys(DEBIAN_PACKAGES).filter((pkg) => !debianInstalled(pkg));
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) fail(`missing Debian packages ${missing.join(' ')}; run as root or install them`);
   log(`apt-get install ${missing.join(' ')}`);
@@ -246,7 +249,8 @@ function printInstalled() {
     }
   }
   for (const [pkg, binary] of Object.entries(DEBIAN_PACKAGES)) {
-    const where = run('sh', ['-c', `command -v ${binary}`]).stdout.trim();
+    // nginx lives in /usr/sbin, which is not on a normal user's PATH.
+    const where = run('sh', ['-c', `PATH="$PATH:/usr/sbin:/sbin" command -v ${binary}`]).stdout.trim();
     log(`${binary.padEnd(24)} ${where || '(missing)'}  [debian ${pkg}]`);
   }
 }
