@@ -121,7 +121,8 @@ export class ConnectionHandler {
       if (hello === 'not-tls' && httpInspector && sniffHttp(buf) === 'need-more') return;
       finish();
     };
-    const timer = setTimeout(finish, timeoutMs);
+    // Envoy reads a listener_filters_timeout of 0 as "no timeout" (Istio's virtualInbound sets 0s): wait for the bytes.
+    const timer = timeoutMs > 0 ? setTimeout(finish, timeoutMs) : undefined;
     socket.on('data', onData);
     socket.once('end', finish);
   }
