@@ -78,7 +78,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await istiod?.stop();
+  await istiod?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

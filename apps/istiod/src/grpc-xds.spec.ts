@@ -123,7 +123,7 @@ describe('@grpc/grpc-js-xds (proxyless gRPC) against istiod', () => {
 
   afterAll(async () => {
     caller?.close();
-    await istiod?.stop();
+    await istiod?.close();
     for (const s of servers.values()) s.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

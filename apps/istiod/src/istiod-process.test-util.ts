@@ -1,10 +1,14 @@
 // Test helper: istiod as a child process (from source), with its "istiod: ready" ports, its logs, and a restart that
 // keeps the same xDS port so connected clients can reconnect to it.
 import { type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawnApp, waitFor } from '@mesh/testing';
 
 export interface IstiodPorts {
   grpc: number;
+  secureGrpc?: number;
   http: number;
   monitoring: number;
   https: number;
@@ -23,6 +27,8 @@ export interface IstiodProcessOptions {
 export class IstiodProcess {
   private proc: ChildProcess | undefined;
   private readonly opts: IstiodProcessOptions;
+  /** Local mode's CA material; kept across restarts, removed by close(). */
+  private securityDir: string | undefined;
   logs = '';
   ports: IstiodPorts = { grpc: 0, http: 0, monitoring: 0, https: 0 };
 
@@ -32,9 +38,15 @@ export class IstiodProcess {
 
   /** Starts istiod and waits for its ready line (up to 30 s). */
   async start(): Promise<IstiodPorts> {
-    const source = this.opts.configDir ? ['--configDir', this.opts.configDir] : ['--kubeconfig', this.opts.kubeconfig ?? ''];
+    let source = ['--kubeconfig', this.opts.kubeconfig ?? ''];
+    if (this.opts.configDir) {
+      this.securityDir ??= mkdtempSync(join(tmpdir(), 'istiod-security-'));
+      source = ['--configDir', this.opts.configDir, '--securityDir', this.securityDir];
+    }
     const grpcPort = this.opts.grpcPort ?? this.ports.grpc;
-    const proc = spawnApp('istiod', [...source, '--grpcAddr', `127.0.0.1:${grpcPort}`, '--httpAddr', '127.0.0.1:0', '--monitoringAddr', '127.0.0.1:0', '--httpsAddr', '127.0.0.1:0']);
+    // Every port on loopback and chosen by the kernel (except a fixed xDS port), so parallel tests never collide.
+    const addrs = ['--grpcAddr', `127.0.0.1:${grpcPort}`, '--secureGRPCAddr', '127.0.0.1:0', '--httpAddr', '127.0.0.1:0', '--monitoringAddr', '127.0.0.1:0', '--httpsAddr', '127.0.0.1:0'];
+    const proc = spawnApp('istiod', [...source, ...addrs]);
     this.proc = proc;
     const from = this.logs.length;
     proc.stdout!.on('data', (d: Buffer) => (this.logs += d.toString()));
@@ -52,7 +64,14 @@ export class IstiodProcess {
     return this.ports;
   }
 
-  /** Stops istiod (SIGTERM, then SIGKILL after 5 s) and waits for the process to exit. */
+  /** Stops istiod for good and removes the CA material it kept for restarts. */
+  async close(): Promise<void> {
+    await this.stop();
+    if (this.securityDir) rmSync(this.securityDir, { recursive: true, force: true });
+    this.securityDir = undefined;
+  }
+
+  /** Stops the process (SIGTERM, then SIGKILL after 5 s) and waits for it to exit; `start()` or `restart()` resume. */
   async stop(): Promise<void> {
     const proc = this.proc;
     this.proc = undefined;

@@ -53,7 +53,7 @@ describe.skipIf(!hasTestenvBins('etcd', 'kube-apiserver', 'kubectl'))('istiod ag
   }, 180_000);
 
   afterAll(async () => {
-    await istiod?.stop();
+    await istiod?.close();
     await env?.stop();
   });
 

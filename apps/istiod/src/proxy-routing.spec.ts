@@ -185,7 +185,7 @@ describe('mesh-proxy as a sidecar configured by istiod: Bookinfo request routing
       proxy.kill('SIGTERM');
       await exited;
     }
-    await istiod?.stop();
+    await istiod?.close();
     for (const a of apps) a.kill('SIGTERM');
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

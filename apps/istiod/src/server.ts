@@ -7,6 +7,7 @@ import { FileSource, KubeSource, type ConfigSource, type KubeObject } from '@mes
 import { CaService, createPilotMetrics, DiscoveryService, parseMeshConfig, registerDebug, registerWebhooks, setupCaAuthentication, startIstiodGrpc } from '@mesh/pilot';
 import { CertificateAuthority, localSecurityDir } from '@mesh/security';
 import { createLogger, type Logger } from '@mesh/telemetry';
+import { publishRootCert } from './root-cert-publisher.ts';
 import { patchWebhookCaBundles } from './webhook-patcher.ts';
 
 export interface IstiodOptions {
@@ -148,8 +149,15 @@ export async function startIstiod(opts: IstiodOptions): Promise<Istiod> {
 
   let patcher: NodeJS.Timeout | undefined;
   if (source instanceof KubeSource) {
-    const patch = () =>
-      patchWebhookCaBundles(source.config, ca.rootPem, opts.revision, ns).catch((err: unknown) => logger.warn({ err: String(err) }, 'webhooks: could not patch caBundle'));
+    const namespaces = () => source.list().filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
+    const patch = async () => {
+      await patchWebhookCaBundles(source.config, ca.rootPem, opts.revision, ns, ready()).catch((err: unknown) =>
+        logger.warn({ err: String(err) }, 'webhooks: could not patch caBundle'),
+      );
+      await publishRootCert(source.config, ca.rootPem, namespaces()).catch((err: unknown) =>
+        logger.warn({ err: String(err) }, 'ca: could not publish istio-ca-root-cert'),
+      );
+    };
     await patch();
     patcher = setInterval(() => void patch(), 10_000);
     patcher.unref();

@@ -3,8 +3,12 @@ import { AdmissionregistrationV1Api, type KubeConfig } from '@kubernetes/client-
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-/** Sets caBundle on every webhook of the injector and validator configurations of this revision. */
-export async function patchWebhookCaBundles(kc: KubeConfig, caPem: string, revision: string, istioNamespace: string): Promise<void> {
+/**
+ * Sets caBundle on every webhook of the injector and validator configurations of this revision. Once istiod is
+ * serving (`ready`), validating webhooks installed with failurePolicy Ignore are switched to Fail, as upstream does,
+ * so invalid config is refused rather than let through.
+ */
+export async function patchWebhookCaBundles(kc: KubeConfig, caPem: string, revision: string, istioNamespace: string, ready = true): Promise<void> {
   const api = kc.makeApiClient(AdmissionregistrationV1Api);
   const bundle = b64(caPem);
   const rev = revision && revision !== 'default' ? revision : '';
@@ -21,8 +25,12 @@ export async function patchWebhookCaBundles(kc: KubeConfig, caPem: string, revis
   const validating = await api.listValidatingWebhookConfiguration();
   for (const cfg of validating.items) {
     if (!cfg.metadata?.name || !validatingNames.has(cfg.metadata.name)) continue;
-    if ((cfg.webhooks ?? []).every((w) => w.clientConfig.caBundle === bundle)) continue;
-    for (const w of cfg.webhooks ?? []) w.clientConfig.caBundle = bundle;
+    const hooks = cfg.webhooks ?? [];
+    if (hooks.every((w) => w.clientConfig.caBundle === bundle && (!ready || w.failurePolicy === 'Fail'))) continue;
+    for (const w of hooks) {
+      w.clientConfig.caBundle = bundle;
+      if (ready) w.failurePolicy = 'Fail';
+    }
     await api.replaceValidatingWebhookConfiguration({ name: cfg.metadata.name, body: cfg });
   }
 }
