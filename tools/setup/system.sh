@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and the local demo need. Idempotent: installs only what is missing.
 set -euo pipefail
-want=(iptables iproute2 etcd-server procps psmisc curl)
+want=(iptables iproute2 procps psmisc curl openssl)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
