@@ -114,6 +114,16 @@ describe.skipIf(!ready)('charts on a real kube-apiserver with istiod out of clus
     expect(refusal).toContain('spec.http[0].route[0].weight');
   });
 
+  it('once serving, istiod makes the validation webhook fail closed and publishes istio-ca-root-cert in every namespace', async () => {
+    await waitFor(async () => {
+      const hooks = (await getJson(['validatingwebhookconfiguration', 'istiod-default-validator'])).webhooks as Json[];
+      return hooks.length > 0 && hooks.every((w) => w['failurePolicy'] === 'Fail');
+    }, 30_000, 500);
+    await waitFor(async () => (await kubeTry(['get', 'configmap', 'istio-ca-root-cert', '-n', 'default'])).code === 0, 30_000, 500);
+    const cm = await getJson(['configmap', 'istio-ca-root-cert', '-n', 'default']);
+    expect(String(at(cm, 'data', 'root-cert.pem'))).toContain('-----BEGIN CERTIFICATE-----');
+  });
+
   it.skipIf(!haveBookinfo)('stores Bookinfo pods injected in a labelled namespace and untouched in an unlabelled one', async () => {
     await kube(['create', 'namespace', 'bookinfo-injected']);
     await kube(['label', 'namespace', 'bookinfo-injected', 'istio-injection=enabled']);
