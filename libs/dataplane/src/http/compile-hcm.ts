@@ -3,6 +3,7 @@ import { ConfigError, anyType, arr, bool, durationMs, enumOf, obj, reqStr, str, 
 import { ExtensionType, filterNameToType, passThroughFilterTypes } from '../config/type-urls.ts';
 import { compileRouteConfig } from '../router/compile-route-config.ts';
 import type { CompiledRouteConfig } from '../router/route-types.ts';
+import { compileAccessLogs, type AccessLogger } from './access-log.ts';
 import { compileClientCertPolicy, type ClientCertPolicy } from './client-cert-header.ts';
 import { compileFault, type FaultPolicy } from './fault-policy.ts';
 import { compileRbacFilter, type RbacPolicy } from './rbac-policy.ts';
@@ -27,6 +28,7 @@ export interface CompiledHcm {
   readonly clientCert: ClientCertPolicy;
   /** RBAC HTTP filters in chain order; every one must allow the request. */
   readonly rbac: readonly RbacPolicy[];
+  readonly accessLogs: readonly AccessLogger[];
 }
 
 /** Compiles the typed_config of an http_connection_manager network filter. */
@@ -93,5 +95,6 @@ export function compileHcm(v: Json, path: string): CompiledHcm {
     http2MaxConcurrentStreams: uint(h2['max_concurrent_streams'], `${path}.http2_protocol_options.max_concurrent_streams`, 2147483647),
     clientCert: compileClientCertPolicy(v, path),
     rbac,
+    accessLogs: compileAccessLogs(v['access_log'], `${path}.access_log`),
   };
 }

@@ -13,6 +13,7 @@ import { HttpStats } from './http-stats.ts';
 import { sendLocalReply, type DownstreamResponse } from './local-reply.ts';
 import { DownstreamRequestView } from './request-view.ts';
 import { proxyUpgrade } from './upgrade-proxy.ts';
+import { writeAccessLogs, type AccessLogRecord } from './access-log.ts';
 import { rbacAllows, type RbacSubject } from './rbac-policy.ts';
 
 /** What the HTTP path reads from the runtime. */
@@ -101,9 +102,18 @@ export class HttpRequestHandler {
     const stats = this.statsFor(hcm.statPrefix);
     stats.rqTotal.inc();
     stats.rqActive.inc();
+    const log = hcm.accessLogs.length ? this.startLog(req, res, ctx) : undefined;
     res.once('close', () => {
       stats.rqActive.dec();
       stats.response(res.statusCode);
+      if (log) {
+        log.status = res.statusCode;
+        if (log.bytesSent === 0) {
+          const sent = log.responseHeader('content-length');
+          log.bytesSent = sent === undefined ? 0 : Number(sent) || 0;
+        }
+        writeAccessLogs(hcm.accessLogs, log);
+      }
     });
     const rc = hcm.routeConfig ?? (hcm.rdsName !== undefined ? this.deps.routeConfig(hcm.rdsName) : undefined);
     const view = new DownstreamRequestView(req, ctx.tls);
@@ -117,6 +127,7 @@ export class HttpRequestHandler {
     const route = vh ? selectRoute(vh, view) : undefined;
     if (!rc || !vh || !route) {
       stats.noRoute.inc();
+      log?.flags.push('NR');
       sendLocalReply(res, 404, '', {}, hcm.serverName);
       req.resume();
       return;
@@ -138,19 +149,22 @@ export class HttpRequestHandler {
     if (fault) {
       if (fault.delayMs !== undefined && Math.random() < fault.delayFraction) {
         stats.faultDelays.inc();
-        const t = setTimeout(() => this.afterDelay(req, res, view, ctx, hcm, rc, vh, route, stats), fault.delayMs);
+        log?.flags.push('DI');
+        const t = setTimeout(() => this.afterDelay(req, res, view, ctx, hcm, rc, vh, route, stats, log), fault.delayMs);
         res.once('close', () => clearTimeout(t));
         return;
       }
     }
-    this.afterDelay(req, res, view, ctx, hcm, rc, vh, route, stats);
+    if (log) log.routeName = route.name;
+    this.afterDelay(req, res, view, ctx, hcm, rc, vh, route, stats, log);
   }
 
-  private afterDelay(req: Req, res: DownstreamResponse, view: DownstreamRequestView, ctx: DownstreamContext, hcm: CompiledHcm, rc: CompiledRouteConfig, vh: CompiledVirtualHost, route: CompiledRoute, stats: HttpStats): void {
+  private afterDelay(req: Req, res: DownstreamResponse, view: DownstreamRequestView, ctx: DownstreamContext, hcm: CompiledHcm, rc: CompiledRouteConfig, vh: CompiledVirtualHost, route: CompiledRoute, stats: HttpStats, log: AccessLogRecord | undefined): void {
     if (res.writableEnded || res.destroyed) return;
     const fault = hcm.faultEnabled ? (route.fault ?? vh.fault ?? hcm.fault) : undefined;
     if (fault && (fault.abortStatus !== undefined || fault.abortGrpcStatus !== undefined) && Math.random() < fault.abortFraction) {
       stats.faultAborts.inc();
+      log?.flags.push('FI');
       req.resume();
       if (fault.abortGrpcStatus !== undefined) {
         sendLocalReply(res, 200, '', { 'content-type': 'application/grpc', 'grpc-status': String(fault.abortGrpcStatus), 'grpc-message': 'fault filter abort' }, hcm.serverName);
@@ -172,7 +186,7 @@ export class HttpRequestHandler {
       sendLocalReply(res, action.code, '', { location: redirectLocation(action, view.scheme, view.authority, view.path, route) }, hcm.serverName);
       return;
     }
-    new Exchange(this.deps, { req, res, view, ctx, hcm, rc, vh, route, action }).start();
+    new Exchange(this.deps, { req, res, view, ctx, hcm, rc, vh, route, action, log }).start();
   }
 
   private applyResponseOps(headers: Record<string, string>, route: CompiledRoute, vh: CompiledVirtualHost, rc: CompiledRouteConfig): void {
@@ -180,6 +194,38 @@ export class HttpRequestHandler {
       for (const r of ops.remove) delete headers[r];
       for (const a of ops.add) if (a.action !== 'add_if_absent' || headers[a.key] === undefined) headers[a.key] = a.value;
     }
+  }
+
+  private startLog(req: Req, res: DownstreamResponse, ctx: DownstreamContext): AccessLogRecord {
+    const len = req.headers['content-length'];
+    const log: AccessLogRecord = {
+      startTime: Date.now(),
+      method: req.method ?? '',
+      path: req.url ?? '',
+      protocol: req.httpVersionMajor >= 2 ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
+      requestHeader: (n) => {
+        const fwd = log.forwardedHeaders?.[n];
+        const v = fwd !== undefined ? fwd : n === ':authority' ? (req.headers[':authority'] ?? req.headers.host) : req.headers[n];
+        return v === undefined ? undefined : Array.isArray(v) ? v.join(',') : String(v);
+      },
+      responseHeader: (n) => {
+        const v = log.responseHeaders?.[n] ?? (res as ServerResponse).getHeader(n);
+        return v === undefined ? undefined : Array.isArray(v) ? v.join(',') : String(v);
+      },
+      status: 0,
+      flags: [],
+      bytesReceived: len === undefined ? 0 : Number(len) || 0,
+      bytesSent: 0,
+      upstreamCluster: '',
+      upstreamHost: '',
+      downstreamRemote: `${ctx.remoteAddress}:${ctx.remotePort}`,
+      downstreamLocal: `${ctx.localAddress}:${ctx.localPort}`,
+      serverName: ctx.serverName,
+      routeName: '',
+      responseHeaders: undefined,
+      forwardedHeaders: undefined,
+    };
+    return log;
   }
 
   private rbacAllows(hcm: CompiledHcm, ctx: DownstreamContext, view: DownstreamRequestView): boolean {

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import type { AttemptOutcome, ClusterRuntime } from '../cluster/cluster-runtime.ts';
+import type { AccessLogRecord } from '../http/access-log.ts';
 import { applyClientCert } from '../http/client-cert-header.ts';
 import type { CompiledHcm } from '../http/compile-hcm.ts';
 import { resetResponse, sendLocalReply, type DownstreamResponse } from '../http/local-reply.ts';
@@ -37,6 +38,8 @@ export interface ForwardInput {
   readonly vh: CompiledVirtualHost;
   readonly route: CompiledRoute;
   readonly action: ForwardAction;
+  /** Set when the HCM writes access logs: the forwarder records upstream and response flags. */
+  readonly log: AccessLogRecord | undefined;
 }
 
 function pickWeighted(w: NonNullable<ForwardAction['weighted']>): WeightedCluster {
@@ -118,11 +121,14 @@ export class Exchange {
       name = view.header(action.clusterHeader);
     }
     this.cluster = name === undefined ? undefined : this.deps.cluster(name);
+    if (this.in.log) this.in.log.upstreamCluster = name ?? '';
     if (!this.cluster) {
+      this.flag('NC');
       this.localReply(503, '', {});
       return;
     }
     this.head = this.buildHead();
+    if (this.in.log) this.in.log.forwardedHeaders = this.head.headers;
     const h = computeHash(action.hashPolicies, view, this.in.ctx.remoteAddress);
     this.hash = h.hash;
     this.setCookie = h.setCookie;
@@ -195,6 +201,7 @@ export class Exchange {
     const h2 = this.useHttp2();
     if (!this.slotHeld) {
       if (!c.tryStartRequest(h2)) {
+        this.flag('UO');
         this.localReply(503, 'upstream connect error or disconnect/reset before headers. reset reason: overflow', { 'x-envoy-overloaded': 'true' });
         return;
       }
@@ -203,11 +210,13 @@ export class Exchange {
     const host = this.pickHost();
     if (!host) {
       c.stats.cxNoneHealthy.inc();
+      this.flag('UH');
       this.localReply(503, 'no healthy upstream', {});
       return;
     }
     this.tried.push(host);
     this.attemptNo++;
+    if (this.in.log) this.in.log.upstreamHost = host.key;
     c.stats.rqTotal.inc();
     const head = this.head as UpstreamRequestHead;
     // The first attempt sends the prepared head as is; later ones (and auto host rewrite) get their own copy.
@@ -268,11 +277,14 @@ export class Exchange {
     c.recordOutcome(attempt.host, kind);
     if (kind === 'reset') c.stats.rqRxReset.inc();
     if (this.canRetry(kind, undefined) && this.scheduleRetry()) return;
+    if (this.retry && this.attemptNo > 1) this.flag('URX');
     if (kind === 'timeout') {
       c.stats.rqTimeout.inc();
+      this.flag('UT');
       this.localReply(504, 'upstream request timeout', {});
       return;
     }
+    this.flag(kind === 'connect-failure' ? 'UF' : 'UC');
     const reason = kind === 'connect-failure' ? `connection failure, transport failure reason: ${detail}` : `connection termination`;
     this.localReply(503, `upstream connect error or disconnect/reset before headers. reset reason: ${reason}`, {});
   }
@@ -308,6 +320,7 @@ export class Exchange {
     headers['x-envoy-upstream-service-time'] = String(Date.now() - this.startedAt);
     headers['server'] = hcm.serverName;
     if (this.setCookie) headers['set-cookie'] = this.setCookie;
+    if (this.in.log) this.in.log.responseHeaders = headers;
     if (this.in.req.httpVersionMajor >= 2) delete headers['keep-alive'];
     try {
       (res as ServerResponse).writeHead(r.status, headers as OutgoingHttpHeaders);
@@ -322,7 +335,9 @@ export class Exchange {
       (res as { addTrailers(h: IncomingHttpHeaders): void }).addTrailers(tr);
     });
     const body = r.body;
+    const log = this.in.log;
     body.on('data', (chunk: Buffer) => {
+      if (log) log.bytesSent += chunk.length;
       if (!(res as NodeJS.WritableStream).write(chunk)) {
         body.pause();
         (res as NodeJS.EventEmitter).once('drain', () => body.resume());
@@ -338,6 +353,10 @@ export class Exchange {
       resetResponse(res);
       this.end();
     });
+  }
+
+  private flag(f: string): void {
+    this.in.log?.flags.push(f);
   }
 
   private localReply(status: number, text: string, headers: Record<string, string>): void {
@@ -362,6 +381,7 @@ export class Exchange {
     if (this.finished || this.in.res.headersSent) return;
     this.attempt?.abort();
     this.cluster?.stats.rqTimeout.inc();
+    this.flag('UT');
     if (this.attempt) this.cluster?.recordOutcome(this.attempt.host, 'timeout');
     this.localReply(504, 'upstream request timeout', {});
   }
