@@ -25,6 +25,7 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '2' },
     changes: { type: 'string', default: '5' },
     'initial-timeout': { type: 'string', default: '120' },
+    'change-timeout': { type: 'string', default: '30' },
     out: { type: 'string', default: 'istiod' },
     'istiod-log': { type: 'string' },
     'istiod-log-level': { type: 'string', default: 'info' },
@@ -42,7 +43,7 @@ const workerCount = int('workers', args.workers, 1, 4);
 const changes = int('changes', args.changes, 1, 50);
 const goals = { initialPushMs: 5000, convergenceP99Ms: 1000, rssMB: 500 };
 const initialTimeoutMs = int('initial-timeout', args['initial-timeout'], 5, 1800) * 1000;
-const changeTimeoutMs = 30_000;
+const changeTimeoutMs = int('change-timeout', args['change-timeout'], 1, 600) * 1000;
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-istiod-'));
 const mesh = writeMesh(dir, serviceCount, namespaceCount);
@@ -160,7 +161,7 @@ try {
     date: new Date().toISOString(),
     machine,
     loadAverage: loadSummary,
-    params: { services: serviceCount, portsPerService: servicePorts.length, namespaces: namespaceCount, clients: clientCount, workers: workerCount, changes, changesRun, initialTimeoutMs, protocol: 'SotW ADS' },
+    params: { services: serviceCount, portsPerService: servicePorts.length, namespaces: namespaceCount, clients: clientCount, workers: workerCount, changes, changesRun, initialTimeoutMs, changeTimeoutMs, protocol: 'SotW ADS' },
     perClientResources: { clusters: sample.clusters, edsClusters: sample.edsClusters, listeners: sample.listeners, routes: sample.routes, initialBytes: sample.bytes },
     initialPush: { allClientsMs: initialPushMs, clientsComplete: done.length, perClientMs: perClient, firstCdsMs: firstCds, istiodCpu: initialIstiodCpu, clientCpu: initialClientCpu },
     convergenceMs: { ...conv, missing, perChange, istiodCpu: changeIstiodCpu, clientCpu: changeClientCpu },
