@@ -3,6 +3,8 @@ import type { InjectConfig } from './defaults.ts';
 import { customTemplateText, renderCustomTemplate } from './custom-template.ts';
 import { InjectionError } from './errors.ts';
 import { renderGateway } from './gateway-template.ts';
+import { renderGrpcAgent } from './grpc-agent-template.ts';
+import { renderGrpcSimple } from './grpc-simple-template.ts';
 import { renderSidecar } from './sidecar-template.ts';
 import type { RenderedPod, TemplateData } from './template-data.ts';
 
@@ -11,6 +13,8 @@ type Renderer = (d: TemplateData) => RenderedPod;
 const builtin: Record<string, Renderer> = {
   sidecar: renderSidecar,
   gateway: renderGateway,
+  'grpc-agent': renderGrpcAgent,
+  'grpc-simple': renderGrpcSimple,
 };
 
 /** Template names for a pod: `inject.istio.io/templates` or the defaults, with aliases expanded. */

@@ -15,7 +15,7 @@ import { objectAtPath, shapePodSpec, workloadShape } from './kube-shape.ts';
 import { splitYamlDocuments } from './kube-inject.ts';
 
 // Templates we have not implemented yet; their cases are reported, not asserted.
-const unsupportedTemplates = /inject\.istio\.io\/templates:\s*"?(grpc-agent|grpc-simple|waypoint|kube-gateway|agentgateway)/;
+const unsupportedTemplates = /inject\.istio\.io\/templates:\s*"?(waypoint|kube-gateway|agentgateway)/;
 
 const cases = loadUpstreamCases();
 const read = (f: string): string => readFileSync(join(testdataDir, f), 'utf8');
