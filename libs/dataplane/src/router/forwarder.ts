@@ -1,6 +1,5 @@
 // Forwards one request along a route: cluster choice, rewrites, header edits, retries with backoff, per-try and
 // route timeouts, circuit breakers, outlier feedback, mirrors, and streaming the response back.
-import { Readable } from 'node:stream';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import type { AttemptOutcome, ClusterRuntime } from '../cluster/cluster-runtime.ts';
@@ -14,9 +13,12 @@ import { addForwardingHeaders, downstreamResponseHeaders, upstreamRequestHeaders
 import { applyHeaderOps, type HeaderBag, type HeaderVars } from './header-ops.ts';
 import { RequestBody } from './request-body.ts';
 import { computeHash } from './route-hash.ts';
-import { pathOnly, type RequestView } from './route-select.ts';
+import type { RequestView } from './route-select.ts';
 import type { CompiledRoute, CompiledRouteConfig, CompiledVirtualHost, ForwardAction, RetryPolicy, WeightedCluster } from './route-types.ts';
 import { backoffMs, isRetriable } from './retry-decision.ts';
+import { grpcTimeoutMs } from './grpc-timeout.ts';
+import { rewritePath } from './path-rewrite.ts';
+import { sendMirrors } from './request-mirror.ts';
 import { UpstreamAttempt, type UpstreamRequestHead, type UpstreamResponse } from './upstream-attempt.ts';
 
 /** What the forwarder needs from the runtime. */
@@ -49,26 +51,6 @@ function pickWeighted(w: NonNullable<ForwardAction['weighted']>): WeightedCluste
     r -= c.weight;
   }
   return w.clusters[w.clusters.length - 1] as WeightedCluster;
-}
-
-function rewritePath(route: CompiledRoute, a: ForwardAction, path: string): string | undefined {
-  if (a.prefixRewrite === undefined && !a.regexRewrite) return undefined;
-  const p = pathOnly(path);
-  const query = path.slice(p.length);
-  if (a.regexRewrite) return p.replace(a.regexRewrite.regex, a.regexRewrite.substitution) + query;
-  const m = route.match;
-  if (m.kind === 'prefix' || m.kind === 'separated') return (a.prefixRewrite as string) + p.slice(m.value.length) + query;
-  if (m.kind === 'path') return (a.prefixRewrite as string) + query;
-  return (a.prefixRewrite as string) + p + query;
-}
-
-const grpcUnits: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
-
-/** Parses a grpc-timeout header ("100m", "5S") into milliseconds. */
-export function grpcTimeoutMs(v: string | undefined): number | undefined {
-  const m = v === undefined ? null : /^(\d{1,8})([HMSmun])$/.exec(v);
-  if (!m) return undefined;
-  return Math.max(1, Math.ceil(Number(m[1]) * (grpcUnits[m[2] as string] ?? 1)));
 }
 
 /** One forwarded request; a fresh object per request holding only its own state. */
@@ -112,7 +94,7 @@ export class Exchange {
 
   /** Starts forwarding. */
   start(): void {
-    const { action, req, res, view } = this.in;
+    const { action, res, view } = this.in;
     let name: string | undefined = action.cluster;
     if (action.weighted) {
       this.weighted = pickWeighted(action.weighted);
@@ -135,7 +117,7 @@ export class Exchange {
     res.once('close', () => this.onDownstreamClose());
     const timeoutMs = this.effectiveTimeout();
     if (timeoutMs > 0) this.globalTimer = setTimeout(() => this.onGlobalTimeout(), timeoutMs);
-    this.sendMirrors(req);
+    this.sendMirrors();
     this.tryOnce();
   }
 
@@ -392,32 +374,7 @@ export class Exchange {
     this.end();
   }
 
-  // Shadows the request to each mirror cluster once the body is complete; responses are discarded.
-  private sendMirrors(req: IncomingMessage | Http2ServerRequest): void {
-    const mirrors = this.in.action.mirrors;
-    if (mirrors.length === 0) return;
-    void req;
-    this.body.whenComplete((chunks) => {
-      if (!chunks) return;
-      for (const m of mirrors) {
-        if (m.fraction < 1 && Math.random() >= m.fraction) continue;
-        const c = this.deps.cluster(m.cluster);
-        if (!c) continue;
-        const host = c.pickHost(this.hash, this.in.ctx.originalDst);
-        if (!host || !c.tryStartRequest(c.config.protocol === 'http2')) continue;
-        const head = this.head as UpstreamRequestHead;
-        const authority = head.authority.replace(/^([^:]*)/, '$1-shadow');
-        const body = new RequestBody(Readable.from(chunks), Infinity, chunks.length > 0);
-        c.stats.rqTotal.inc();
-        new UpstreamAttempt(c, host, { ...head, authority, headers: { ...head.headers } }, body, c.config.protocol === 'http2', {
-          onResponse: (r) => {
-            c.stats.response(r.status);
-            r.body.resume();
-            c.endRequest();
-          },
-          onFailure: () => c.endRequest(),
-        });
-      }
-    });
+  private sendMirrors(): void {
+    if (this.in.action.mirrors.length) sendMirrors(this.deps, this.in, this.head as UpstreamRequestHead, this.hash, this.body);
   }
 }
