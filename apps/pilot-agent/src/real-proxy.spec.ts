@@ -25,7 +25,10 @@ beforeAll(async () => {
   for (const k of ['admin', 'status', 'data'] as const) ports[k] = await freePort();
   app = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/metrics') return res.end('# TYPE app_hits_total counter\napp_hits_total 7\n');
+    if (url.pathname === '/metrics') {
+      res.end('# TYPE app_hits_total counter\napp_hits_total 7\n');
+      return;
+    }
     const ms = Number(url.searchParams.get('ms') ?? 0);
     setTimeout(() => res.end(`ok after ${ms} ms`), ms);
   });
