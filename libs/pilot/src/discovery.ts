@@ -7,6 +7,7 @@ import { generate, type GeneratedConfig } from '@mesh/translate';
 import { AdsServer, TypeUrl, type AdsConnectionInfo, type AdsProvider, type EnvoyJson } from '@mesh/xds';
 import { intake, type RejectedConfig } from './config-intake.ts';
 import { Debouncer } from './debounce.ts';
+import { affectsXds } from './push-relevance.ts';
 import type { PilotMetrics } from './metrics.ts';
 
 export interface DiscoveryOptions {
@@ -83,7 +84,11 @@ export class DiscoveryService implements AdsProvider {
 
   /** Loads the source, builds the first snapshot and starts following changes. */
   async start(): Promise<void> {
-    this.opts.source.onChange((changes) => this.debouncer.enqueue({ changes, firstAt: Date.now() }));
+    this.opts.source.onChange((changes) => {
+      // Changes that cannot alter any proxy's config (e.g. istio-ca-root-cert ConfigMaps) must not hold pushes back.
+      const relevant = changes.filter((c) => affectsXds(c));
+      if (relevant.length > 0) this.debouncer.enqueue({ changes: relevant, firstAt: Date.now() });
+    });
     await this.opts.source.start();
     this.rebuild();
     this.syncedValue = true;
