@@ -143,11 +143,9 @@ describe('@grpc/grpc-js-xds (proxyless gRPC) against istiod', () => {
     expect(results).toEqual({ 'ok echo-v2-0': 50 });
   });
 
-  // Known gap, kept visible: libs/translate's grpc generator lists only the router in the api_listener's http_filters,
-  // while upstream grpcgen lists Fault before Router. grpc-js-xds applies a route's fault override only for filters
-  // in that chain (resolver-xds.js: ldsHttpFilterConfigs), so the abort is ignored. With the fault filter added the
-  // assertions below pass; turn `it.fails` back into `it` with that fix.
-  it.fails('injects an abort fault (HTTP 503 → gRPC UNAVAILABLE) without reaching the backend', async () => {
+  // grpc-js-xds applies a route's fault override only for filters in the api_listener's chain, which lists the fault
+  // filter before the router as upstream's grpcgen does.
+  it('injects an abort fault (HTTP 503 → gRPC UNAVAILABLE) without reaching the backend', async () => {
     const before = servers.get('echo-v1-0')!.calls;
     const { results } = await caller.call({ target: target('echo', 7070), calls: 20, metadata: { 'x-fault': 'abort' } });
     expect(results).toEqual({ 'err UNAVAILABLE': 20 });

@@ -18,6 +18,8 @@ export interface GrpcResources {
 }
 
 const routerFilter = { name: 'envoy.filters.http.router', typed_config: { '@type': T.router } };
+// As upstream's grpcgen: the fault filter precedes the router, so routes' fault overrides take effect in gRPC.
+const faultFilter = { name: 'envoy.filters.http.fault', typed_config: { '@type': T.fault } };
 
 /** Keeps only what gRPC's xDS client understands in a cluster (no Envoy-only options). */
 function grpcCluster(c: EnvoyJson): EnvoyJson {
@@ -51,7 +53,7 @@ export function generateGrpc(ctx: ProxyContext): GrpcResources {
       listeners.push({
         name,
         api_listener: {
-          api_listener: { '@type': T.hcm, rds: { config_source: { ads: {} }, route_config_name: name }, http_filters: [routerFilter] },
+          api_listener: { '@type': T.hcm, rds: { config_source: { ads: {} }, route_config_name: name }, http_filters: [faultFilter, routerFilter] },
         },
       });
       routes.push({
