@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -48,6 +48,20 @@ describe('FileSource', () => {
     unlinkSync(join(dir, 'b.yaml'));
     await waitFor(() => seen.some((c) => c.type === 'delete' && c.object.metadata.name === 'b'), 5000);
     expect(src.list().map((o) => o.metadata.name)).toEqual(['a']);
+    await src.stop();
+  });
+
+  it('sees files replaced by rename (write to a temp file, then rename over the original)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'filesource-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'a.yaml'), svc('a', 1000));
+    const src = new FileSource({ dir, settleMs: 10, pollMs: 100 });
+    await src.start();
+    for (let port = 1001; port <= 1010; port++) {
+      writeFileSync(join(dir, '.a.yaml.tmp'), svc('a', port));
+      renameSync(join(dir, '.a.yaml.tmp'), join(dir, 'a.yaml'));
+      await waitFor(() => JSON.stringify(src.list()[0]).includes(`"port":${port}`), 5000);
+    }
     await src.stop();
   });
 

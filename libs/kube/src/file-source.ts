@@ -1,7 +1,7 @@
 // A directory of Kubernetes-shaped YAML (any depth, *.yaml|*.yml|*.json) as a config source, watched for changes.
 // Local mode and tests use it in place of the Kubernetes API; it delivers the same objects and change events.
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ObjectStore } from './object-store.ts';
@@ -15,6 +15,11 @@ export interface FileSourceOptions {
   settleMs?: number;
   /** Reports a file or document that could not be read; the rest still loads. */
   onError?: (err: Error) => void;
+  /**
+   * How often to compare the directory's file list and mtimes as a safety net (ms; 0 disables). Recursive fs.watch
+   * on Linux misses some replace-by-rename updates, which editors and `kubectl`-like tools use.
+   */
+  pollMs?: number;
 }
 
 const clusterScoped = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'Node']);
@@ -63,6 +68,8 @@ export class FileSource implements ConfigSource {
   private readonly listeners: ((changes: Change[]) => void)[] = [];
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private poller: NodeJS.Timeout | undefined;
+  private signature = '';
   private scanning: Promise<void> = Promise.resolve();
   private readonly opts: FileSourceOptions;
 
@@ -74,11 +81,41 @@ export class FileSource implements ConfigSource {
     await this.rescan();
     this.watcher = watch(this.opts.dir, { recursive: true }, () => this.schedule());
     this.watcher.on('error', (err) => this.opts.onError?.(err));
+    const pollMs = this.opts.pollMs ?? 1000;
+    if (pollMs > 0) {
+      this.poller = setInterval(() => void this.pollOnce(), pollMs);
+      this.poller.unref();
+    }
+  }
+
+  /** Rescans when the set of files or any file's size, mtime or inode changed since the last scan. */
+  private async pollOnce(): Promise<void> {
+    let sig: string;
+    try {
+      sig = await this.dirSignature();
+    } catch {
+      return;
+    }
+    if (sig !== this.signature) this.schedule();
+  }
+
+  private async dirSignature(): Promise<string> {
+    const parts: string[] = [];
+    for (const f of await listFiles(this.opts.dir)) {
+      try {
+        const st = await stat(f);
+        parts.push(`${f}:${st.ino}:${st.size}:${st.mtimeMs}`);
+      } catch {
+        // removed meanwhile
+      }
+    }
+    return parts.join('|');
   }
 
   async stop(): Promise<void> {
     this.watcher?.close();
     if (this.timer) clearTimeout(this.timer);
+    if (this.poller) clearInterval(this.poller);
     await this.scanning;
   }
 
@@ -102,6 +139,7 @@ export class FileSource implements ConfigSource {
 
   private rescan(): Promise<void> {
     this.scanning = this.scanning.then(async () => {
+      this.signature = await this.dirSignature().catch(() => '');
       const all: KubeObject[] = [];
       let files: string[] = [];
       try {
