@@ -39,7 +39,7 @@ export class ClusterRuntime {
     this.config = config;
     this.log = log;
     this.stats = new ClusterStats(store, config.name);
-    this.pool = new UpstreamPool(this, config.limits.maxConnections, config.sourceAddress);
+    this.pool = new UpstreamPool(this, config.limits, config.sourceAddress);
     this.lb = createLoadBalancer(config, []);
     this.update(config);
   }
@@ -50,7 +50,7 @@ export class ClusterRuntime {
     this.config = config;
     if (settingsChanged) {
       this.pool.close();
-      this.pool = new UpstreamPool(this, config.limits.maxConnections, config.sourceAddress);
+      this.pool = new UpstreamPool(this, config.limits, config.sourceAddress);
     }
     if (this.dnsTimer) clearInterval(this.dnsTimer);
     this.dnsTimer = undefined;

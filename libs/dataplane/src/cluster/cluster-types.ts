@@ -23,6 +23,8 @@ export interface CircuitBreakerLimits {
   readonly maxPendingRequests: number;
   readonly maxRequests: number;
   readonly maxRetries: number;
+  /** common_http_protocol_options.max_requests_per_connection (0 = unlimited): a connection closes after this many. */
+  readonly maxRequestsPerConnection: number;
 }
 
 export interface OutlierSpec {

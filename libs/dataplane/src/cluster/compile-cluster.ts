@@ -9,7 +9,26 @@ import { parseLoadAssignment } from './load-assignment.ts';
 const discoveryTypes = ['STATIC', 'STRICT_DNS', 'LOGICAL_DNS', 'EDS', 'ORIGINAL_DST'] as const;
 const lbPolicies = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'RING_HASH', 'MAGLEV', 'CLUSTER_PROVIDED'] as const;
 
-function limits(v: unknown, path: string): CircuitBreakerLimits {
+/** The HttpProtocolOptions extension of a cluster, with its field path, if present. */
+function httpProtocolOptions(c: Json, path: string): { hpo: Json; path: string } | undefined {
+  const opts = obj(c['typed_extension_protocol_options'], `${path}.typed_extension_protocol_options`);
+  const key = Object.keys(opts).find((k) => k === 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions' || anyType(obj(opts[k], k)) === ExtensionType.HttpProtocolOptions);
+  if (key === undefined) return undefined;
+  const p = `${path}.typed_extension_protocol_options["${key}"]`;
+  return { hpo: obj(opts[key], p), path: p };
+}
+
+/** max_requests_per_connection from HttpProtocolOptions, else the deprecated cluster field; 0 means unlimited. */
+function maxRequestsPerConnection(c: Json): number {
+  const ext = httpProtocolOptions(c, '');
+  if (ext) {
+    const common = obj(ext.hpo['common_http_protocol_options'], `${ext.path}.common_http_protocol_options`);
+    if (common['max_requests_per_connection'] !== undefined) return uint(common['max_requests_per_connection'], `${ext.path}.common_http_protocol_options.max_requests_per_connection`, 0);
+  }
+  return uint(c['max_requests_per_connection'], 'max_requests_per_connection', 0);
+}
+
+function limits(v: unknown, path: string, perConnection: number): CircuitBreakerLimits {
   const thresholds = arr(obj(v, path)['thresholds'], `${path}.thresholds`);
   let def: Json = {};
   thresholds.forEach((t, i) => {
@@ -24,6 +43,7 @@ function limits(v: unknown, path: string): CircuitBreakerLimits {
     maxPendingRequests: uint(def['max_pending_requests'], `${p}.max_pending_requests`, 1024),
     maxRequests: uint(def['max_requests'], `${p}.max_requests`, 1024),
     maxRetries: uint(def['max_retries'], `${p}.max_retries`, 3),
+    maxRequestsPerConnection: perConnection,
   };
 }
 
@@ -44,11 +64,9 @@ function outlier(v: unknown, path: string): OutlierSpec | undefined {
 }
 
 function upstreamProtocol(c: Json, path: string): 'http1' | 'http2' | 'downstream' {
-  const opts = obj(c['typed_extension_protocol_options'], `${path}.typed_extension_protocol_options`);
-  const key = Object.keys(opts).find((k) => k === 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions' || anyType(obj(opts[k], k)) === ExtensionType.HttpProtocolOptions);
-  if (key !== undefined) {
-    const p = `${path}.typed_extension_protocol_options["${key}"]`;
-    const hpo = obj(opts[key], p);
+  const ext = httpProtocolOptions(c, path);
+  if (ext !== undefined) {
+    const { hpo, path: p } = ext;
     if (hpo['use_downstream_protocol_config'] !== undefined) return 'downstream';
     if (hpo['auto_config'] !== undefined) {
       // Without ALPN to the upstream we cannot negotiate; h2 when TLS offers it is handled by the pool.
@@ -121,7 +139,7 @@ export function compileCluster(c: Json, endpoints: ReadonlyMap<string, Json>, se
     hosts,
     dnsRefreshMs: Math.max(100, durationMs(c['dns_refresh_rate'], 'dns_refresh_rate', 5000)),
     protocol: upstreamProtocol(c, ''),
-    limits: limits(c['circuit_breakers'], 'circuit_breakers'),
+    limits: limits(c['circuit_breakers'], 'circuit_breakers', maxRequestsPerConnection(c)),
     outlier: outlier(c['outlier_detection'], 'outlier_detection'),
     tlsMatches,
     ringSize: Math.min(8_388_608, uint(ring['minimum_ring_size'], 'ring_hash_lb_config.minimum_ring_size', 1024)),

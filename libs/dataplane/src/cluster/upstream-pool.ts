@@ -52,12 +52,65 @@ function trackConnection(observer: PoolObserver, key: string, sock: Duplex): voi
   });
 }
 
+/** The connection limits the HTTP/1.1 agents enforce. */
+interface AgentLimits {
+  readonly maxConnections: number;
+  /** 0 = unlimited. */
+  readonly maxRequestsPerConnection: number;
+}
+
+// Node's Agent internals used here: addRequest is how a ClientRequest asks for a socket; the typings omit it.
+type AddRequest = (req: http.ClientRequest, options: http.ClientRequestArgs) => void;
+
+/**
+ * Envoy's per-cluster connection rules on top of a Node agent: max_connections bounds all hosts together, but a
+ * host the load balancer picked always gets at least one connection (otherwise an idle keep-alive connection to
+ * another host would hold the only slot forever); a connection closes after max_requests_per_connection requests.
+ */
+class ConnectionRules {
+  private readonly limits: AgentLimits;
+  private readonly served = new WeakMap<object, number>();
+
+  constructor(limits: AgentLimits) {
+    this.limits = limits;
+  }
+
+  /** Runs Node's addRequest, lifting the total limit for a host that has no connection at all. */
+  addRequest(agent: http.Agent, add: AddRequest, req: http.ClientRequest, options: http.ClientRequestArgs): void {
+    const max = this.limits.maxRequestsPerConnection;
+    if (max > 0) {
+      req.once('socket', (socket) => {
+        const n = (this.served.get(socket) ?? 0) + 1;
+        this.served.set(socket, n);
+        // The response end then closes the socket instead of returning it to the pool.
+        if (n >= max) req.shouldKeepAlive = false;
+      });
+    }
+    const name = agent.getName(options);
+    const hostHasConnection = (agent.sockets[name]?.length ?? 0) + (agent.freeSockets[name]?.length ?? 0) > 0;
+    if (hostHasConnection) {
+      add.call(agent, req, options);
+      return;
+    }
+    agent.maxTotalSockets = Infinity;
+    try {
+      add.call(agent, req, options);
+    } finally {
+      agent.maxTotalSockets = this.limits.maxConnections;
+    }
+  }
+}
+
 /** HTTP/1.1 agent that counts its connections. */
 class CountingAgent extends http.Agent {
   private readonly observer: PoolObserver;
-  constructor(opts: http.AgentOptions, observer: PoolObserver) {
+  private readonly rules: ConnectionRules;
+  constructor(opts: http.AgentOptions, observer: PoolObserver, rules: ConnectionRules) {
     super(opts);
     this.observer = observer;
+    this.rules = rules;
+    const add = (this as unknown as { addRequest: AddRequest }).addRequest;
+    (this as unknown as { addRequest: AddRequest }).addRequest = (req, options) => this.rules.addRequest(this, add, req, options);
   }
   retired = false;
   // Node's typings say void, but the agent destroys the socket when this returns false.
@@ -75,9 +128,13 @@ class CountingAgent extends http.Agent {
 /** HTTPS agent that counts its connections. */
 class CountingTlsAgent extends https.Agent {
   private readonly observer: PoolObserver;
-  constructor(opts: https.AgentOptions, observer: PoolObserver) {
+  private readonly rules: ConnectionRules;
+  constructor(opts: https.AgentOptions, observer: PoolObserver, rules: ConnectionRules) {
     super(opts);
     this.observer = observer;
+    this.rules = rules;
+    const add = (this as unknown as { addRequest: AddRequest }).addRequest;
+    (this as unknown as { addRequest: AddRequest }).addRequest = (req, options) => this.rules.addRequest(this, add, req, options);
   }
   retired = false;
   // Node's typings say void, but the agent destroys the socket when this returns false.
@@ -95,15 +152,15 @@ class CountingTlsAgent extends https.Agent {
 /** The pools of one cluster; kept across config updates while the cluster's settings are unchanged. */
 export class UpstreamPool {
   private readonly observer: PoolObserver;
-  private readonly maxConnections: number;
+  private readonly limits: AgentLimits;
   private readonly agents = new Map<TlsClientConfig | undefined, http.Agent>();
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
   private closed = false;
   private readonly localAddress: string | undefined;
 
-  constructor(observer: PoolObserver, maxConnections: number, localAddress?: string) {
+  constructor(observer: PoolObserver, limits: AgentLimits, localAddress?: string) {
     this.observer = observer;
-    this.maxConnections = maxConnections;
+    this.limits = limits;
     this.localAddress = localAddress;
   }
 
@@ -111,9 +168,10 @@ export class UpstreamPool {
   agent(t: TlsClientConfig | undefined): http.Agent {
     let a = this.agents.get(t);
     if (!a) {
-      const base: http.AgentOptions & { localAddress?: string } = { keepAlive: true, maxSockets: this.maxConnections, maxTotalSockets: this.maxConnections, scheduling: 'lifo' };
+      const base: http.AgentOptions & { localAddress?: string } = { keepAlive: true, maxSockets: this.limits.maxConnections, maxTotalSockets: this.limits.maxConnections, scheduling: 'lifo' };
       if (this.localAddress) base.localAddress = this.localAddress;
-      a = t ? new CountingTlsAgent({ ...base, ...tlsConnectOptions(t, ['http/1.1'], undefined) }, this.observer) : new CountingAgent(base, this.observer);
+      const rules = new ConnectionRules(this.limits);
+      a = t ? new CountingTlsAgent({ ...base, ...tlsConnectOptions(t, ['http/1.1'], undefined) }, this.observer, rules) : new CountingAgent(base, this.observer, rules);
       this.agents.set(t, a);
     }
     return a;
