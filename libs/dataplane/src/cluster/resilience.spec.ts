@@ -158,4 +158,27 @@ describe('resilience over ADS', () => {
     expect(r.body).toContain('upstream connect error or disconnect/reset before headers');
     await new Promise((res) => resetter.close(res));
   });
+
+  it('resends once on a fresh connection when a reused keep-alive connection was closed by the upstream', async () => {
+    // Answers the first request of each connection, then resets the connection on the next one (the idle-close race).
+    const open = new Set<net.Socket>();
+    const racy = net.createServer((socket) => {
+      open.add(socket);
+      let n = 0;
+      socket.on('data', () => {
+        n++;
+        if (n === 1) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok');
+        else socket.destroy();
+      });
+    });
+    await new Promise<void>((r) => racy.listen(0, '127.0.0.1', r));
+    const rp = (racy.address() as net.AddressInfo).port;
+    await h.set({ clusters: { ...Object.fromEntries(h.runtime.current().snapshot.clusters), racy: edsCluster('racy') }, endpoints: { ...Object.fromEntries(h.runtime.current().snapshot.endpoints), racy: cla('racy', [rp]) } });
+    await h.set({ routes: { r: routeConfig('r', [{ match: { prefix: '/racy' }, route: { cluster: 'racy' } }]) } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await request(port, '/racy')).status);
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    for (const s of open) s.destroy();
+    await new Promise((r) => racy.close(r));
+  });
 });

@@ -44,6 +44,7 @@ export class UpstreamAttempt {
   private readonly cb: AttemptCallbacks;
   private readonly body: RequestBody;
   private done = false;
+  private staleRetried = false;
   private h1: http.ClientRequest | undefined;
   private h2: http2.ClientHttp2Stream | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
@@ -138,7 +139,20 @@ export class UpstreamAttempt {
         },
       });
     });
-    req.on('error', (e: NodeJS.ErrnoException) => this.fail(connected ? 'reset' : 'connect-failure', e.code ?? e.message));
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      // A pooled keep-alive connection the upstream closed while idle: the request never reached the server,
+      // so it is sent again once on a fresh connection (Node's documented remedy for this race).
+      if (req.reusedSocket && !this.staleRetried && !this.done && (e.code === 'ECONNRESET' || e.code === 'EPIPE') && this.body.replayable(false)) {
+        this.staleRetried = true;
+        this.body.detach(req);
+        // Let the agent drop the dead socket before asking it for another one.
+        setImmediate(() => {
+          if (!this.done) this.startHttp1(head, tls);
+        });
+        return;
+      }
+      this.fail(connected ? 'reset' : 'connect-failure', e.code ?? e.message);
+    });
     this.body.attach(req);
   }
 
