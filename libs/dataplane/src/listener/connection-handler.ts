@@ -88,7 +88,8 @@ export class ConnectionHandler {
         if (handoff && handoff !== listener) target = handoff;
       }
     }
-    const prefix = `listener.${listener.address}_${listener.port}.`;
+    // As in Envoy, the connection belongs to (and is counted on) the listener it was handed off to.
+    const prefix = `listener.${target.address}_${target.port}.`;
     this.deps.stats.counter(`${prefix}downstream_cx_total`).inc();
     this.deps.stats.counter(`${prefix}worker_${this.deps.workerId}.downstream_cx_total`).inc();
     const base = { remoteAddress, remotePort: socket.remotePort ?? 0, localAddress, localPort, originalDst };

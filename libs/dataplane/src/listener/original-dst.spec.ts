@@ -65,6 +65,7 @@ describe('original destination hand-off', () => {
   });
 
   it('hands off to the exact ip:port listener, then the 0.0.0.0:port one', async () => {
+    const acceptedBefore = h.runtime.stats.value('listener.127.0.0.1_0.downstream_cx_total') ?? 0;
     redirectTo = { address: '10.96.0.10', port: 9080 };
     const r = await request(h.port('virtualOutbound'), '/a');
     expect(r.json().name).toBe('svc');
@@ -72,6 +73,10 @@ describe('original destination hand-off', () => {
     redirectTo = { address: '10.96.0.99', port: 7070 };
     expect((await request(h.port('virtualOutbound'), '/b')).json().name).toBe('svc');
     expect(h.runtime.stats.value('http.outbound_0.0.0.0_7070.downstream_rq_total')).toBe(1);
+    // Envoy counts a handed-off connection on the listener that owns it, not on virtualOutbound.
+    expect(h.runtime.stats.value('listener.10.96.0.10_9080.downstream_cx_total')).toBe(1);
+    expect(h.runtime.stats.value('listener.0.0.0.0_7070.downstream_cx_total')).toBe(1);
+    expect(h.runtime.stats.value('listener.127.0.0.1_0.downstream_cx_total') ?? 0).toBe(acceptedBefore);
   });
 
   it('without a matching listener keeps the connection and passes it through to the original destination', async () => {
