@@ -13,6 +13,10 @@ const CLIENT_IP = '10.199.0.1';
 const SERVER_IP = '10.199.0.2';
 const PROXY_UID = 1337;
 const APP_UID = 1000;
+// Istio's default sidecar concurrency. Workers report their counters to the admin thread once a second, so the
+// tests wait one report interval before reading /stats.
+const CONCURRENCY = 2;
+const STATS_REPORT_MS = 1_000;
 // The injector's istio-init arguments.
 const INIT_ARGS = ['-p', '15001', '-z', '15006', '-u', String(PROXY_UID), '-m', 'REDIRECT', '-i', '*', '-x', '', '-b', '*', '-d', '15090,15021,15020'];
 const testdata = resolve(repoRoot, 'apps/proxy/testdata/capture');
@@ -104,8 +108,8 @@ interface HttpReply {
 }
 
 /** One HTTP GET with curl inside a pod (as `uid`), parsed into status, lower-cased headers and body. */
-function curl(pod: Pod, url: string, uid?: number): HttpReply {
-  const res = pod.run(['curl', '-sS', '-i', '--max-time', '10', url], uid);
+function curl(pod: Pod, url: string, uid?: number, extra: string[] = []): HttpReply {
+  const res = pod.run(['curl', '-sS', '-i', '--max-time', '10', ...extra, url], uid);
   if (res.code !== 0) throw new Error(`curl ${url} in ${pod.ns} failed (${res.code}): ${res.stderr}`);
   const split = res.stdout.indexOf('\r\n\r\n');
   const head = res.stdout.slice(0, split).split('\r\n');
@@ -115,6 +119,11 @@ function curl(pod: Pod, url: string, uid?: number): HttpReply {
     if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
   }
   return { status: Number(head[0]?.split(' ')[1] ?? 0), headers, body: res.stdout.slice(split + 4) };
+}
+
+/** curl with an explicit Host header (the address dialled stays `url`'s). */
+function curlWithHost(pod: Pod, url: string, host: string, uid?: number): HttpReply {
+  return curl(pod, url, uid, ['-H', `Host: ${host}`]);
 }
 
 interface TcpReply {
@@ -153,6 +162,11 @@ describe('transparent capture: istio-iptables + mesh-proxy in network namespaces
       if (m?.[1] && m[2]) out.set(m[1], Number(m[2]));
     }
     return out;
+  }
+  /** /stats once every worker has reported the traffic sent so far. */
+  async function settledStats(): Promise<Map<string, number>> {
+    await new Promise((r) => setTimeout(r, STATS_REPORT_MS + 300));
+    return stats();
   }
   const counter = (s: Map<string, number>, name: string): number => s.get(name) ?? 0;
   // Requests an app logged on stdout (one JSON line each).
@@ -195,7 +209,7 @@ describe('transparent capture: istio-iptables + mesh-proxy in network namespaces
     chmodSync(dir, 0o755); // the proxy runs as uid 1337 and must read its bootstrap
     const bootstrap = join(dir, 'bootstrap.yaml');
     writeFileSync(bootstrap, readFileSync(join(testdata, 'bootstrap.yaml'), 'utf8').replaceAll('SERVER_POD_IP', SERVER_IP), { mode: 0o644 });
-    const mp = appCommand('mesh-proxy', ['-c', bootstrap, '--log-level', 'warning']);
+    const mp = appCommand('mesh-proxy', ['-c', bootstrap, '--log-level', 'warning', '--concurrency', String(CONCURRENCY)]);
     proxy = await client.start([mp.command, ...mp.args], PROXY_UID, false);
     const started = proxy;
     await waitFor(
@@ -217,7 +231,7 @@ describe('transparent capture: istio-iptables + mesh-proxy in network namespaces
   });
 
   it('captures the app\'s HTTP request to 10.199.0.2:8080 on 15001 and hands it to listener 0.0.0.0_8080', async () => {
-    const before = stats();
+    const before = await settledStats();
     const r = curl(client as Pod, `http://${SERVER_IP}:8080/outbound?n=1`, APP_UID);
     expect(r.status, r.body).toBe(200);
     expect(r.headers['x-via']).toBe('outbound-8080');
@@ -228,7 +242,7 @@ describe('transparent capture: istio-iptables + mesh-proxy in network namespaces
     expect(stripMapped(seen.remoteAddress)).toBe(CLIENT_IP);
     await waitFor(() => requestsSeen(server, serverApp).some((q) => q.url === '/outbound?n=1'), 5_000);
     expect(requestsSeen(server, serverApp).filter((q) => q.url === '/outbound?n=1')).toHaveLength(1);
-    const after = stats();
+    const after = await settledStats();
     const delta = (name: string): number => counter(after, name) - counter(before, name);
     // As in Envoy, the handed-off connection is counted on the listener that owns it, not on virtualOutbound.
     expect(delta('listener.0.0.0.0_8080.downstream_cx_total')).toBe(1);
@@ -238,32 +252,52 @@ describe('transparent capture: istio-iptables + mesh-proxy in network namespaces
     expect(delta('cluster.PassthroughCluster.upstream_cx_total')).toBe(0);
   });
 
-  it('sends a connection to a port with no listener (10.199.0.2:7070) through the passthrough chain to its original destination', () => {
-    const before = stats();
+  it('routes by Host on the handed-off listener: the service name takes the service route, an unknown host the allow_any passthrough', async () => {
+    const before = await settledStats();
+    const named = curlWithHost(client as Pod, `http://${SERVER_IP}:8080/by-name`, 'server.default.svc.cluster.local', APP_UID);
+    expect(named.status, named.body).toBe(200);
+    expect(named.headers['x-via']).toBe('outbound-8080');
+    const other = curlWithHost(client as Pod, `http://${SERVER_IP}:8080/by-other-name`, 'elsewhere.example.com', APP_UID);
+    expect(other.status, other.body).toBe(200);
+    expect(other.headers['x-via']).toBeUndefined();
+    const seen = JSON.parse(other.body) as { tag: string; url: string; headers: Record<string, string> };
+    // PassthroughCluster (ORIGINAL_DST) sent the request to the destination the app dialled.
+    expect(seen.tag).toBe('server-8080');
+    expect(seen.url).toBe('/by-other-name');
+    expect(seen.headers['host']).toBe('elsewhere.example.com');
+    const after = await settledStats();
+    const delta = (name: string): number => counter(after, name) - counter(before, name);
+    expect(delta('listener.0.0.0.0_8080.downstream_cx_total')).toBe(2);
+    expect(delta('cluster.outbound|8080||server.default.svc.cluster.local.upstream_rq_total')).toBe(1);
+    expect(delta('cluster.PassthroughCluster.upstream_rq_total')).toBe(1);
+  });
+
+  it('sends a connection to a port with no listener (10.199.0.2:7070) through the passthrough chain to its original destination', async () => {
+    const before = await settledStats();
     const res = tcpConnect(client as Pod, SERVER_IP, 7070, APP_UID);
     expect(res.ok, res.error).toBe(true);
     expect(res.reply?.tag).toBe('echo-7070');
     expect(stripMapped(res.reply?.localAddress)).toBe(SERVER_IP);
     expect(res.reply?.localPort).toBe(7070);
     expect(stripMapped(res.reply?.remoteAddress)).toBe(CLIENT_IP);
-    const after = stats();
+    const after = await settledStats();
     const delta = (name: string): number => counter(after, name) - counter(before, name);
     expect(delta('listener.0.0.0.0_15001.downstream_cx_total')).toBe(1);
     expect(delta('tcp.PassthroughCluster.downstream_cx_total')).toBe(1);
     expect(delta('cluster.PassthroughCluster.upstream_cx_total')).toBe(1);
   });
 
-  it('does not capture the proxy user\'s own connections (uid 1337)', () => {
-    const before = stats();
+  it('does not capture the proxy user\'s own connections (uid 1337)', async () => {
+    const before = await settledStats();
     const res = tcpConnect(client as Pod, SERVER_IP, 7070, PROXY_UID);
     expect(res.ok, res.error).toBe(true);
     expect(res.reply?.tag).toBe('echo-7070');
-    const after = stats();
+    const after = await settledStats();
     expect(counter(after, 'listener.0.0.0.0_15001.downstream_cx_total')).toBe(counter(before, 'listener.0.0.0.0_15001.downstream_cx_total'));
   });
 
   it('captures an inbound request to 10.199.0.1:9080 on 15006 and delivers it to the local app through inbound|9080||', async () => {
-    const before = stats();
+    const before = await settledStats();
     const r = curl(server as Pod, `http://${CLIENT_IP}:9080/inbound?n=1`);
     expect(r.status, r.body).toBe(200);
     expect(r.headers['x-via']).toBe('inbound-9080');
@@ -276,17 +310,25 @@ describe('transparent capture: istio-iptables + mesh-proxy in network namespaces
     expect(stripMapped(seen.localAddress)).toBe(CLIENT_IP);
     await waitFor(() => requestsSeen(client, clientApp).some((q) => q.url === '/inbound?n=1'), 5_000);
     expect(requestsSeen(client, clientApp).filter((q) => q.url === '/inbound?n=1')).toHaveLength(1);
-    const after = stats();
+    const after = await settledStats();
     const delta = (name: string): number => counter(after, name) - counter(before, name);
     expect(delta('listener.0.0.0.0_15006.downstream_cx_total')).toBe(1);
     expect(delta('http.inbound_0.0.0.0_9080.downstream_rq_total')).toBe(1);
     expect(delta('cluster.inbound|9080||.upstream_rq_total')).toBe(1);
   });
 
+  it('serves inbound HTTP/2 prior-knowledge requests through the same inbound chain', async () => {
+    const r = curl(server as Pod, `http://${CLIENT_IP}:9080/inbound-h2`, undefined, ['--http2-prior-knowledge']);
+    expect(r.status, r.body).toBe(200);
+    expect(r.headers['x-via']).toBe('inbound-9080');
+    expect((JSON.parse(r.body) as { url: string }).url).toBe('/inbound-h2');
+    await waitFor(() => requestsSeen(client, clientApp).some((q) => q.url === '/inbound-h2'), 5_000);
+  });
+
   // Client-first traffic: virtualInbound's http_inspector waits for the first bytes (listener_filters_timeout 0s), so a
   // server-first protocol on an undeclared port would wait forever here, exactly as upstream documents for Envoy.
   it('sends inbound traffic for an undeclared port (9090) through the inbound passthrough chain', async () => {
-    const before = stats();
+    const before = await settledStats();
     const r = curl(server as Pod, `http://${CLIENT_IP}:9090/undeclared`);
     expect(r.status, r.body).toBe(200);
     expect(r.headers['x-via']).toBeUndefined(); // plain TCP proxying: no HTTP route touched it
@@ -295,15 +337,15 @@ describe('transparent capture: istio-iptables + mesh-proxy in network namespaces
     expect(stripMapped(seen.remoteAddress)).toBe('127.0.0.6');
     expect(seen.localPort).toBe(9090);
     await waitFor(() => requestsSeen(client, undeclaredApp).some((q) => q.url === '/undeclared'), 5_000);
-    const after = stats();
+    const after = await settledStats();
     const delta = (name: string): number => counter(after, name) - counter(before, name);
     expect(delta('listener.0.0.0.0_15006.downstream_cx_total')).toBe(1);
     expect(delta('tcp.InboundPassthroughCluster.downstream_cx_total')).toBe(1);
     expect(delta('cluster.InboundPassthroughCluster.upstream_cx_total')).toBe(1);
   });
 
-  it('leaves the excluded inbound port 15020 alone', () => {
-    const before = stats();
+  it('leaves the excluded inbound port 15020 alone', async () => {
+    const before = await settledStats();
     const res = tcpConnect(server as Pod, CLIENT_IP, 15020);
     expect(res.ok, res.error).toBe(true);
     expect(res.reply?.tag).toBe('agent-15020');
@@ -311,12 +353,12 @@ describe('transparent capture: istio-iptables + mesh-proxy in network namespaces
     const od = res.reply?.originalDst as { port: number } | null | undefined;
     if (od) expect(od.port).toBe(15020);
     expect(stripMapped(res.reply?.remoteAddress)).toBe(SERVER_IP);
-    const after = stats();
+    const after = await settledStats();
     expect(counter(after, 'listener.0.0.0.0_15006.downstream_cx_total')).toBe(counter(before, 'listener.0.0.0.0_15006.downstream_cx_total'));
   });
 
-  it('reports the listeners and clusters involved in admin /stats', () => {
-    const s = stats();
+  it('reports the listeners and clusters involved in admin /stats', async () => {
+    const s = await settledStats();
     const evidence = [...s]
       .filter(([k]) => /^(listener\.0\.0\.0\.0_(1500[16]|8080)\.|http\.(outbound|inbound)_0\.0\.0\.0_\d+\.downstream_rq_total|tcp\.|cluster\.(PassthroughCluster|InboundPassthroughCluster|inbound\|9080\|\||outbound\|8080\|\|[^.]+\.[^.]+\.[^.]+\.[^.]+\.[^.]+)\.(upstream_cx_total|upstream_rq_total))/.test(k))
       .map(([k, v]) => `${k}: ${v}`)
