@@ -1,6 +1,7 @@
 // Upstream's httpbin tasks on the local mesh, with the task YAML unchanged: circuit breaking (fortio-like client,
 // overflowing requests get 503) and mirroring (httpbin-v2 receives the copies). One mesh for the file.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upstreamPath, useTaskConfig } from './bookinfo.ts';
 import { LocalMesh } from './local-mesh.ts';
@@ -46,6 +47,16 @@ beforeAll(async () => {
 afterAll(async () => {
   const problems = await mesh?.stop();
   expect(problems).toEqual([]);
+});
+
+describe('workload identity', () => {
+  it('every sidecar authenticates to istiod\'s CA with its service-account token and gets a certificate', async () => {
+    for (const pod of [v1, v2, client]) {
+      const log = () => readFileSync(join(pod.dir, 'istio-proxy.log'), 'utf8');
+      await waitUntil(`${pod.spec.name}'s workload certificate`, 30_000, () => log().includes('sds: workload certificate issued'), () => log().slice(-2000));
+      expect(log()).not.toContain('authenticate failure');
+    }
+  });
 });
 
 describe('circuit breaking', () => {

@@ -25,8 +25,9 @@ export interface LocalMeshOptions {
 }
 
 /**
- * Mesh config of the local mesh. Sidecars talk to istiod over plaintext xDS (controlPlaneAuthPolicy NONE) and get
- * no workload certificates, so automatic mutual TLS between sidecars is off: traffic between pods is plain HTTP.
+ * Mesh config of the local mesh. Sidecars talk to istiod over plaintext xDS (controlPlaneAuthPolicy NONE). Each
+ * agent gets its workload certificate from istiod's CA (with a token the runner mints), but mesh-proxy does not yet
+ * fetch secrets from the agent's SDS socket (sds-grpc), so automatic mutual TLS stays off: pods talk plain HTTP.
  */
 export const defaultLocalMeshConfig = 'enableAutoMtls: false\naccessLogFile: /dev/stdout\n';
 
@@ -139,6 +140,7 @@ export class LocalMesh {
         net: this.net,
         workDir: this.workDir,
         discoveryAddress: spec.proxy === 'none' ? '' : this.discoveryAddress,
+        ...(spec.proxy === 'none' ? {} : { securityDir: `${this.config.dir}-security` }),
         writeHosts: (netns, owner) => this.writeHosts(netns, owner),
       },
       spec,

@@ -1,7 +1,7 @@
 // One workload as a pod would run it: its own network namespace, the init step's real iptables (istio-init's
 // flags), the app container as an unprivileged uid, and the istio-proxy container (pilot-agent as uid 1337).
 import { execFile } from 'node:child_process';
-import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appCommand } from '@mesh/testing';
 import { startProcess, runToCompletion, wrappedCommand, type ManagedProcess } from './managed-process.ts';
@@ -9,6 +9,7 @@ import { createPodNetns } from './network.ts';
 import type { SlotNetwork } from './addresses.ts';
 import type { RunRegistry } from './run-registry.ts';
 import { waitUntil } from './wait.ts';
+import { mintWorkloadToken } from './workload-token.ts';
 
 /** The proxy uid the capture rules exempt (`-u 1337`), as in the injected pod. */
 export const proxyUid = 1337;
@@ -40,6 +41,8 @@ export interface PodContext {
   net: SlotNetwork;
   workDir: string;
   discoveryAddress: string;
+  /** istiod's local-mode security directory (issuer key, root-cert.pem): pods with a proxy get a token from it. */
+  securityDir?: string;
   /** Writes the pod's hosts file once its namespace exists. */
   writeHosts: (netns: string, pod: { podName: string; podIp: string; namespace: string }) => void;
 }
@@ -139,6 +142,7 @@ export async function startPod(ctx: PodContext, spec: PodSpec, ip: string, ready
   if (spec.proxy !== 'none') {
     writeFileSync(join(dir, 'etc/istio/pod/labels'), downwardApi(spec.labels));
     writeFileSync(join(dir, 'etc/istio/pod/annotations'), downwardApi(spec.annotations ?? {}));
+    if (ctx.securityDir) mountServiceAccountToken(dir, mintWorkloadToken(ctx.securityDir, spec.namespace, spec.serviceAccount), join(ctx.securityDir, 'root-cert.pem'));
     chownTree(dir, proxyUid);
     const agent = appCommand('pilot-agent', [
       'proxy',
@@ -166,10 +170,21 @@ export async function startPod(ctx: PodContext, spec: PodSpec, ip: string, ready
   return pod;
 }
 
+// What the injector mounts for the CA: the projected token (istio-token) and the istio-ca-root-cert ConfigMap.
+function mountServiceAccountToken(dir: string, token: string, rootCertPath: string): void {
+  mkdirSync(join(dir, 'var/run/secrets/tokens'), { recursive: true });
+  mkdirSync(join(dir, 'var/run/secrets/istio'), { recursive: true });
+  writeFileSync(join(dir, 'var/run/secrets/tokens/istio-token'), token, { mode: 0o600 });
+  if (existsSync(rootCertPath)) copyFileSync(rootCertPath, join(dir, 'var/run/secrets/istio/root-cert.pem'));
+}
+
 function chownTree(dir: string, uid: number): void {
   chownSync(dir, uid, uid);
   for (const sub of ['etc', 'etc/istio', 'etc/istio/pod', 'etc/istio/pod/labels', 'etc/istio/pod/annotations']) {
     chownSync(join(dir, sub), uid, uid);
+  }
+  for (const sub of ['var', 'var/run', 'var/run/secrets', 'var/run/secrets/tokens', 'var/run/secrets/tokens/istio-token', 'var/run/secrets/istio', 'var/run/secrets/istio/root-cert.pem']) {
+    if (existsSync(join(dir, sub))) chownSync(join(dir, sub), uid, uid);
   }
 }
 
