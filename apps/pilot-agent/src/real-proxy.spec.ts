@@ -18,11 +18,11 @@ let exit: Promise<number | null>;
 let output = '';
 let ads: AdsServer;
 let app: Server;
-const ports = { admin: 0, status: 0, data: 0, istiod: 0, app: 0 };
+const ports = { admin: 0, status: 0, data: 0, istiod: 0, app: 0, envoyStatus: 0, envoyProm: 0 };
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'pilot-agent-real-'));
-  for (const k of ['admin', 'status', 'data'] as const) ports[k] = await freePort();
+  for (const k of ['admin', 'status', 'data', 'envoyStatus', 'envoyProm'] as const) ports[k] = await freePort();
   app = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/metrics') {
@@ -63,7 +63,9 @@ beforeAll(async () => {
   ads = new AdsServer({ provider });
   ports.istiod = (await ads.listen('127.0.0.1:0')).port;
 
-  agent = spawnApp('pilot-agent', ['proxy', 'sidecar', '--root', root, '--statusHost', '127.0.0.1', '--meshConfig', join(root, 'none')], {
+  // Free ports for the bootstrap's 15021/15090 listeners, so parallel test files never collide on them.
+  const agentArgs = ['--envoyStatusPort', String(ports.envoyStatus), '--envoyPrometheusPort', String(ports.envoyProm)];
+  agent = spawnApp('pilot-agent', ['proxy', 'sidecar', '--root', root, '--statusHost', '127.0.0.1', '--meshConfig', join(root, 'none'), ...agentArgs], {
     detached: true, // its own process group, so cleanup can kill the agent and every proxy it started
     env: {
       ...process.env,
