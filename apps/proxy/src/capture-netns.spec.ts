@@ -357,6 +357,18 @@ describe('transparent capture: istio-iptables + mesh-proxy in network namespaces
     expect(counter(after, 'listener.0.0.0.0_15006.downstream_cx_total')).toBe(counter(before, 'listener.0.0.0.0_15006.downstream_cx_total'));
   });
 
+  it('binds only the capture ports: 0.0.0.0_8080 (bind_to_port false) is reached by hand-off, never bound', async () => {
+    // Sockets listening in the client pod, as <local address:port> of every LISTEN socket.
+    const listening = (client as Pod)
+      .exec('ss', '-ltnH')
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/)[3])
+      .filter((a): a is string => a !== undefined);
+    console.log(`listening in the client pod: ${listening.join(' ')}`);
+    expect(listening).toEqual(expect.arrayContaining(['0.0.0.0:15001', '0.0.0.0:15006', '127.0.0.1:15000', '0.0.0.0:9080']));
+    expect(listening.filter((a) => a.endsWith(':8080'))).toEqual([]);
+  });
+
   it('reports the listeners and clusters involved in admin /stats', async () => {
     const s = await settledStats();
     const evidence = [...s]
@@ -367,6 +379,7 @@ describe('transparent capture: istio-iptables + mesh-proxy in network namespaces
     expect(counter(s, 'listener.0.0.0.0_15001.downstream_cx_total')).toBeGreaterThanOrEqual(1);
     expect(counter(s, 'listener.0.0.0.0_8080.downstream_cx_total')).toBeGreaterThanOrEqual(1);
     expect(counter(s, 'listener.0.0.0.0_15006.downstream_cx_total')).toBeGreaterThanOrEqual(2);
+    if (proxyLog().trim()) console.log(`mesh-proxy log:\n${proxyLog()}`);
     expect(proxyLog()).not.toMatch(/"level":(50|60)/);
   });
 });
