@@ -35,7 +35,8 @@ async function until(check: () => boolean, timeoutMs: number): Promise<void> {
 async function start(cmd: Extract<WorkerCommand, { type: 'start' }>): Promise<void> {
   let done = 0;
   for (const node of cmd.nodes) clients.push(new LightAdsClient(cmd.target, node, () => done++));
-  await until(() => done === clients.length, cmd.timeoutMs);
+  // Done when every client has its config or has lost its stream (istiod gone: nothing more will arrive).
+  await until(() => done === clients.length || clients.every((c) => c.times.doneAt !== undefined || c.error !== undefined), cmd.timeoutMs);
   send({ type: 'initial', times: clients.map((c) => c.times), counters: clients.map((c) => c.counters), errors: errors() });
 }
 

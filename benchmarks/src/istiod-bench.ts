@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
     changes: { type: 'string', default: '5' },
     'initial-timeout': { type: 'string', default: '120' },
     'change-timeout': { type: 'string', default: '30' },
+    'rss-cap': { type: 'string', default: '8000' },
     out: { type: 'string', default: 'istiod' },
     'istiod-log': { type: 'string' },
     'istiod-log-level': { type: 'string', default: 'info' },
@@ -52,7 +53,14 @@ const load = new LoadSampler();
 console.log(`machine: ${machine.nproc} CPUs, ${machine.cpuModel}; ${serviceCount} services x ${servicePorts.length} ports, ${clientCount} clients in ${workerCount} worker processes`);
 
 const istiod = await startIstiod(dir, ['--log_output_level', args['istiod-log-level']]);
-const rss = new RssSampler(istiod.pid);
+// The machine is shared: istiod is killed if it grows past --rss-cap MB, and the run reports that.
+const rssCapMB = int('rss-cap', args['rss-cap'], 100, 64_000);
+let killedForRss = false;
+const rss = new RssSampler(istiod.pid, 250, rssCapMB, () => {
+  killedForRss = true;
+  console.log(`istiod RSS passed --rss-cap ${rssCapMB} MB: killing it`);
+  istiod.proc.kill('SIGKILL');
+});
 let workers: AdsWorkers | undefined;
 try {
   await waitFor(async () => (await fetch(`http://127.0.0.1:${istiod.ports.http}/ready`)).status === 200, 60_000);
@@ -96,7 +104,7 @@ try {
   const changeErrors: string[] = [];
   const perChange: Array<{ marker: string; p50: number; p99: number; max: number; missing: number }> = [];
   // Changes are only meaningful once every client has its initial config; otherwise the backlog is measured.
-  const changesRun = done.length === times.length ? changes : 0;
+  const changesRun = done.length === times.length && !killedForRss ? changes : 0;
   if (changesRun === 0) console.log(`initial push incomplete after ${initialTimeoutMs / 1000} s: VirtualService changes skipped`);
   for (let k = 1; k <= changesRun; k++) {
     const marker = `bench-change-${k}-${Date.now().toString(36)}`;
@@ -122,7 +130,7 @@ try {
   // Steady state: nothing changes for a while, then RSS is read again.
   await new Promise((r) => setTimeout(r, 5000));
   const steady = rss.sample();
-  const peakMB = Math.max(rss.maxMB, steady.hwm);
+  const peakMB = Math.max(rss.maxMB, Number.isFinite(steady.hwm) ? steady.hwm : 0);
   const loadSummary = load.stop();
 
   const met = {
@@ -141,7 +149,7 @@ try {
     ['VS change convergence max (ms)', conv.max, '', ''],
     ['clients that never saw a change', missing, '0', ''],
     ['istiod RSS peak (MB)', peakMB, `<= ${goals.rssMB}`, verdict(met.rss)],
-    ['istiod RSS steady (MB)', steady.rss, '', ''],
+    ['istiod RSS steady (MB)', killedForRss ? `killed at > ${rssCapMB}` : steady.rss, '', ''],
     ['istiod RSS before clients (MB)', rssIdle.rss, '', ''],
     ['istiod CPU during initial push (cores)', initialIstiodCpu.cores, '', ''],
     ['istiod CPU seconds for initial push', initialIstiodCpu.cpuSeconds, '', ''],
@@ -167,6 +175,7 @@ try {
     convergenceMs: { ...conv, missing, perChange, istiodCpu: changeIstiodCpu, clientCpu: changeClientCpu },
     istiodRssMB: { beforeClients: rssIdle.rss, afterInitialPush: rssAfterInitial.rss, peak: peakMB, steady: steady.rss },
     istiodStartupMs: readyMs,
+    istiodKilledForRss: killedForRss ? { capMB: rssCapMB } : null,
     clientErrors: errs.slice(0, 20),
     goals,
     met,

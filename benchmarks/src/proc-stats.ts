@@ -46,13 +46,23 @@ export class CpuMeter {
 
   /** Starts a new measurement window. */
   reset(): void {
-    this.startCpu = cpuSeconds(this.pid);
+    try {
+      this.startCpu = cpuSeconds(this.pid);
+    } catch {
+      this.startCpu = NaN;
+    }
     this.startAt = performance.now();
   }
 
   /** CPU seconds and cores (CPU seconds per wall second) since the last reset. */
   read(): { cpuSeconds: number; wallSeconds: number; cores: number } {
-    const cpu = cpuSeconds(this.pid) - this.startCpu;
+    let now = NaN;
+    try {
+      now = cpuSeconds(this.pid);
+    } catch {
+      // The process has exited (and been reaped): its CPU time is no longer readable.
+    }
+    const cpu = now - this.startCpu;
     const wall = (performance.now() - this.startAt) / 1000;
     return { cpuSeconds: round3(cpu), wallSeconds: round3(wall), cores: wall > 0 ? round3(cpu / wall) : 0 };
   }

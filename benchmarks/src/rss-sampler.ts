@@ -7,8 +7,14 @@ export class RssSampler {
   private readonly timer: NodeJS.Timeout;
   maxMB = 0;
 
-  constructor(pid: number, intervalMs = 250) {
+  private readonly onOver: (() => void) | undefined;
+  private readonly capMB: number;
+
+  /** onOver runs once when VmRSS first exceeds capMB (a guard for a shared machine). */
+  constructor(pid: number, intervalMs = 250, capMB = Infinity, onOver?: () => void) {
     this.pid = pid;
+    this.capMB = capMB;
+    this.onOver = onOver;
     this.timer = setInterval(() => this.sample(), intervalMs);
     this.timer.unref();
     this.sample();
@@ -18,7 +24,9 @@ export class RssSampler {
   sample(): { rss: number; hwm: number } {
     try {
       const m = memoryMB(this.pid);
+      const wasUnder = this.maxMB <= this.capMB;
       this.maxMB = Math.max(this.maxMB, m.rss);
+      if (wasUnder && this.maxMB > this.capMB) this.onOver?.();
       return m;
     } catch {
       return { rss: NaN, hwm: NaN };
