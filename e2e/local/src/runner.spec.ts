@@ -6,34 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalMesh } from './local-mesh.ts';
 import { missingPrivileges } from './privileges.ts';
-import { readSlotState, RunRegistry } from './run-registry.ts';
+import { RunRegistry } from './run-registry.ts';
+import { linkExists, netnsList, slotLeftovers as leftovers } from './slot-leftovers.ts';
 import { renderHosts } from './hosts-file.ts';
-import { isAlive, type ProcessIdentity } from './process-identity.ts';
+import type { ProcessIdentity } from './process-identity.ts';
 import { bookinfoCommand, loadCommand, sleeperPod } from './workloads.ts';
 import { waitUntil } from './wait.ts';
 
 const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const netnsList = () => sh('ip', ['netns', 'list']).split('\n').map((l) => l.split(' ')[0] ?? '').filter(Boolean);
-const linkExists = (name: string) => {
-  try {
-    sh('ip', ['link', 'show', name]);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** Everything a slot can leave behind on the host; empty when the slot is clean. */
-function leftovers(slot: number, pids: ProcessIdentity[] = []): string[] {
-  const out: string[] = [];
-  for (const ns of netnsList()) if (ns.startsWith(`mesh${slot}-`)) out.push(`netns ${ns}`);
-  if (linkExists(`meshbr${slot}`)) out.push(`bridge meshbr${slot}`);
-  if (sh('iptables', ['-w', '-S', 'FORWARD']).includes(`meshbr${slot} `)) out.push('FORWARD rule');
-  if (sh('ip', ['route', 'show', 'type', 'blackhole']).includes(`10.251.${slot}.0/24`)) out.push('blackhole route');
-  for (const p of pids) if (isAlive(p)) out.push(`process ${p.pid}`);
-  if (readSlotState(slot)) out.push('state file');
-  return out;
-}
 
 describe('privileges', () => {
   it('explains what is missing without CAP_NET_ADMIN', () => {
