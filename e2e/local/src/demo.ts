@@ -6,7 +6,7 @@ import { startBookinfo } from './bookinfo.ts';
 import { getPage } from './bookinfo-page.ts';
 import { LocalMesh } from './local-mesh.ts';
 import { missingPrivileges } from './privileges.ts';
-import { waitUntil } from './wait.ts';
+import { pageEventually } from './traffic.ts';
 import { createServer } from 'node:net';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '8080' }, help: { type: 'boolean', short: 'h' } } });
@@ -60,16 +60,18 @@ try {
   say('starting istiod, Bookinfo with sidecars and the ingress gateway...');
   const { gatewayPort } = await startBookinfo(mesh, { gatewayPort: port });
   const url = `http://127.0.0.1:${gatewayPort}/productpage`;
-  await waitUntil(`${url} to show details and reviews`, 120_000, async () => {
-    const p = await getPage(gatewayPort);
-    return p.status === 200 && !p.detailsError && !p.reviewsError;
-  });
+  // Every sidecar has its routes once several pages in a row show details, reviews and (v2/v3) ratings.
+  await pageEventually(gatewayPort, (p) => p.status === 200 && !p.detailsError && !p.reviewsError && !p.ratingsUnavailable, { timeoutMs: 120_000, what: `${url} to show details, reviews and ratings` });
   const seen: Record<string, number> = {};
   let failures = 0;
   for (let i = 0; i < 12; i++) {
     const p = await getPage(gatewayPort).catch(() => undefined);
-    if (!p || p.status !== 200 || p.reviewsError) failures++;
-    else seen[`reviews-${p.reviewsVersion ?? '?'} (${p.stars === 'none' ? 'no stars' : `${p.stars} stars`})`] = (seen[`reviews-${p.reviewsVersion ?? '?'} (${p.stars === 'none' ? 'no stars' : `${p.stars} stars`})`] ?? 0) + 1;
+    if (!p || p.status !== 200 || p.reviewsError) {
+      failures++;
+      continue;
+    }
+    const key = `reviews-${p.reviewsVersion ?? '?'} (${p.stars === 'none' ? 'no stars' : `${p.stars} stars`})`;
+    seen[key] = (seen[key] ?? 0) + 1;
   }
   say('');
   say(`Bookinfo is up:  curl ${url}`);
