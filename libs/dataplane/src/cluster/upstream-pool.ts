@@ -155,6 +155,7 @@ export class UpstreamPool {
   private readonly limits: AgentLimits;
   private readonly agents = new Map<TlsClientConfig | undefined, http.Agent>();
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
+  private readonly streamsOpened = new WeakMap<http2.ClientHttp2Session, number>();
   private closed = false;
   private readonly localAddress: string | undefined;
 
@@ -180,7 +181,7 @@ export class UpstreamPool {
   /** An HTTP/2 session to `host`, connecting when there is none usable. */
   session(host: UpstreamHost, t: TlsClientConfig | undefined, connectTimeoutMs: number): http2.ClientHttp2Session {
     const existing = this.sessions.get(host.key);
-    if (existing && !existing.closed && !existing.destroyed) return existing;
+    if (existing && !existing.closed && !existing.destroyed) return this.countStream(host.key, existing);
     const spec = host.spec;
     const authority = t ? `https://${host.key}` : `http://${host.key}`;
     const opts: http2.SecureClientSessionOptions = { peerMaxConcurrentStreams: 1000 };
@@ -222,6 +223,22 @@ export class UpstreamPool {
     });
     if (!this.closed) this.sessions.set(host.key, session);
     session.unref();
+    return this.countStream(host.key, session);
+  }
+
+  // max_requests_per_connection for HTTP/2: a session that reached it takes no new streams and closes (GOAWAY)
+  // right after the caller opened this last stream; its in-flight streams finish.
+  private countStream(key: string, session: http2.ClientHttp2Session): http2.ClientHttp2Session {
+    const max = this.limits.maxRequestsPerConnection;
+    if (max === 0) return session;
+    const n = (this.streamsOpened.get(session) ?? 0) + 1;
+    this.streamsOpened.set(session, n);
+    if (n >= max) {
+      if (this.sessions.get(key) === session) this.sessions.delete(key);
+      setImmediate(() => {
+        if (!session.closed && !session.destroyed) session.close();
+      });
+    }
     return session;
   }
 
