@@ -7,3 +7,6 @@ export { RunRegistry, reapStaleRuns, readSlotState, stateDir, type RunState } fr
 export { missingPrivileges, assertPrivileges } from './privileges.ts';
 export { forwardPort, type PortForward } from './port-forward.ts';
 export { ConfigDir } from './config-dir.ts';
+export { startBookinfo, applyUpstream, useTaskConfig, upstreamPath, type UpstreamConfig } from './bookinfo.ts';
+export { startIngressGateway, ingressLabels } from './ingress-gateway.ts';
+export { slotLeftovers } from './slot-leftovers.ts';
