@@ -30,7 +30,10 @@ if (!(warmup >= 0 && warmup <= 60)) throw new Error(`--warmup: must be 0..60 s, 
 const goalP99Ms = 10;
 
 const configDir = mkdtempSync(join(tmpdir(), 'bench-inject-'));
-const istiod = await startIstiod(configDir);
+const istiod = await startIstiod(configDir).catch((err: unknown) => {
+  rmSync(configDir, { recursive: true, force: true });
+  throw err;
+});
 // Keep-alive like the API server's webhook client; the certificate is istiod's own CA, which we do not pin here.
 const agent = new Agent({ keepAlive: true, maxSockets: 64, rejectUnauthorized: false });
 const pod = bookinfoPod('productpage-v1');

@@ -52,7 +52,10 @@ const machine = machineInfo();
 const load = new LoadSampler();
 console.log(`machine: ${machine.nproc} CPUs, ${machine.cpuModel}; ${serviceCount} services x ${servicePorts.length} ports, ${clientCount} clients in ${workerCount} worker processes`);
 
-const istiod = await startIstiod(dir, ['--log_output_level', args['istiod-log-level']]);
+const istiod = await startIstiod(dir, ['--log_output_level', args['istiod-log-level']]).catch((err: unknown) => {
+  rmSync(dir, { recursive: true, force: true });
+  throw err;
+});
 // The machine is shared: istiod is killed if it grows past --rss-cap MB, and the run reports that.
 const rssCapMB = int('rss-cap', args['rss-cap'], 100, 64_000);
 let killedForRss = false;
