@@ -3,7 +3,7 @@
 // run whose owner died (crash, SIGKILL) is found by the next start, or by its reaper, and removed the same way.
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { identify, isAlive, type ProcessIdentity } from './process-identity.ts';
+import { identify, isAlive, processStartTime, type ProcessIdentity } from './process-identity.ts';
 import { removeAll, type Resource } from './resources.ts';
 
 /** Where run state files live (tmpfs, so a reboot, which removes every namespace anyway, also forgets them). */
@@ -45,8 +45,13 @@ export class RunRegistry {
   static async acquire(): Promise<RunRegistry> {
     mkdirSync(stateDir, { recursive: true });
     await reapStaleRuns();
+    // A slot another process is reaping has no state file but still has its bridge and namespaces: wait for the
+    // reaper to finish (bounded), and never claim a slot that is still being reaped.
+    for (const deadline = Date.now() + 30_000; slotsBeingReaped().size > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+    const busy = slotsBeingReaped();
     const owner = identify(process.pid);
     for (let slot = 0; slot < maxSlots; slot++) {
+      if (busy.has(slot)) continue;
       const state: RunState = { slot, owner, startedAt: new Date().toISOString(), resources: [] };
       const tmp = join(stateDir, `.claim-${process.pid}-${slot}.json`);
       writeFileSync(tmp, JSON.stringify(state, null, 2));
@@ -92,18 +97,37 @@ export class RunRegistry {
   }
 }
 
+/** A state file renamed by the process reaping it: `slot-<n>.json.reaping-<pid>`. */
+const reapingName = /^slot-(\d+)\.json\.reaping-(\d+)$/;
+
+const pidRunning = (pid: number) => processStartTime(pid) !== undefined;
+
+/** Slots whose leftovers another live process is removing right now. */
+export function slotsBeingReaped(): Set<number> {
+  const out = new Set<number>();
+  if (!existsSync(stateDir)) return out;
+  for (const name of readdirSync(stateDir)) {
+    const m = reapingName.exec(name);
+    if (m && Number(m[2]) !== process.pid && pidRunning(Number(m[2]))) out.add(Number(m[1]));
+  }
+  return out;
+}
+
 /** Removes the resources of every run whose owner is gone; returns the slots it cleaned and any problems. */
 export async function reapStaleRuns(): Promise<{ slot: number; problems: string[] }[]> {
   if (!existsSync(stateDir)) return [];
   const out: { slot: number; problems: string[] }[] = [];
   for (const name of readdirSync(stateDir)) {
-    const m = /^slot-(\d+)\.json$/.exec(name);
-    if (!m) continue;
+    const live = /^slot-(\d+)\.json$/.exec(name);
+    const halfReaped = reapingName.exec(name);
+    // A reaper that died mid-way left its renamed file: take the job over.
+    const slotOf = live?.[1] ?? (halfReaped && !pidRunning(Number(halfReaped[2])) ? halfReaped[1] : undefined);
+    if (slotOf === undefined) continue;
     const path = join(stateDir, name);
     const state = readState(path);
-    if (state && isAlive(state.owner)) continue;
+    if (live && state && isAlive(state.owner)) continue;
     // Only one reaper wins the rename; a concurrent one sees ENOENT and skips the slot.
-    const reaping = `${path}.reaping-${process.pid}`;
+    const reaping = `${slotFile(Number(slotOf))}.reaping-${process.pid}`;
     try {
       renameSync(path, reaping);
     } catch {
@@ -111,8 +135,8 @@ export async function reapStaleRuns(): Promise<{ slot: number; problems: string[
     }
     const problems = state ? await removeAll(state.resources, 1000) : [];
     if (problems.length === 0) rmSync(reaping, { force: true });
-    else renameSync(reaping, path);
-    out.push({ slot: Number(m[1]), problems });
+    else renameSync(reaping, slotFile(Number(slotOf)));
+    out.push({ slot: Number(slotOf), problems });
   }
   return out;
 }

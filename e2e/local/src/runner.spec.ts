@@ -1,7 +1,9 @@
 // The runner itself, without istiod or proxies: namespaces, addresses, hosts files, pod-to-pod traffic over the
 // bridge, and teardown that leaves nothing behind, also after the owner is SIGKILLed.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalMesh } from './local-mesh.ts';
@@ -10,6 +12,7 @@ import { RunRegistry } from './run-registry.ts';
 import { linkExists, netnsList, slotLeftovers as leftovers } from './slot-leftovers.ts';
 import { renderHosts } from './hosts-file.ts';
 import type { ProcessIdentity } from './process-identity.ts';
+import type { Resource } from './resources.ts';
 import { bookinfoCommand, loadCommand, sleeperPod } from './workloads.ts';
 import { waitUntil } from './wait.ts';
 
@@ -135,5 +138,57 @@ describe('a run whose owner is killed', () => {
     } finally {
       await next.teardown();
     }
+  });
+});
+
+describe('runs sharing a state directory', () => {
+  const fixture = fileURLToPath(new URL('./fixtures/claim-slot.ts', import.meta.url));
+  let dir: string;
+  let fakeReaper: ChildProcess | undefined;
+  const link = `mrtest${process.pid % 100_000}`;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mesh-local-state-'));
+  });
+
+  afterAll(() => {
+    fakeReaper?.kill('SIGKILL');
+    if (linkExists(link)) sh('ip', ['link', 'del', link]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Runs the claim fixture against the private state directory; resolves with its output and exit code. */
+  function claim(): { done: Promise<{ code: number | null; out: string }>; out: () => string } {
+    const child = spawn(process.execPath, ['--conditions=@mesh/source', fixture], { env: { ...process.env, MESH_LOCAL_STATE_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    return { done: new Promise((resolve) => child.once('exit', (code) => resolve({ code, out }))), out: () => out };
+  }
+
+  const stateOf = (slot: number, resources: Resource[]) => JSON.stringify({ slot, owner: { pid: 1, startTime: 'gone' }, startedAt: new Date().toISOString(), resources });
+
+  it('does not claim a slot another live process is still reaping; claims it once the reaping ends', async () => {
+    fakeReaper = spawn('sleep', ['60']);
+    const reapingFile = join(dir, `slot-0.json.reaping-${fakeReaper.pid}`);
+    writeFileSync(reapingFile, stateOf(0, []));
+    const run = claim();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(run.out()).toBe('');
+    rmSync(reapingFile);
+    const { code, out } = await run.done;
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual({ slot: 0 });
+  });
+
+  it('finishes the job of a reaper that died half-way', async () => {
+    sh('ip', ['link', 'add', link, 'type', 'bridge']);
+    const dead = spawn('true');
+    await new Promise((r) => dead.once('exit', r));
+    writeFileSync(join(dir, `slot-3.json.reaping-${dead.pid}`), stateOf(3, [{ kind: 'link', name: link }]));
+    const { code } = await claim().done;
+    expect(code).toBe(0);
+    expect(linkExists(link)).toBe(false);
+    expect(readdirSync(dir).filter((n) => n.startsWith('slot-3'))).toEqual([]);
   });
 });
