@@ -27,6 +27,7 @@ import {
   type XdsLogger,
 } from './ads-types.ts';
 import { DeltaStream } from './delta-stream.ts';
+import { sharedEncodingCache } from './resource-encoding.ts';
 import { decodeDeltaRequest, decodeDiscoveryRequest } from './discovery-wire.ts';
 import { SotwStream } from './sotw-stream.ts';
 
@@ -99,6 +100,7 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
   /** Regenerates and sends what changed to the matching connections (a new push version). */
   push(filter: PushFilter = {}): void {
     this.currentVersion = this.nextVersion();
+    sharedEncodingCache.rotate();
     const types = filter.types === undefined ? undefined : new Set(filter.types);
     for (const stream of this.streams) {
       const conn = stream.conn;

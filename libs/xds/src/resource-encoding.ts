@@ -1,5 +1,7 @@
-// Encodes resources for the wire once per resource object and derives a content version from the bytes, so that
-// a push sends only what changed and Delta versions survive a server restart.
+// Encodes resources for the wire and derives a content version from the bytes, so that a push sends only what
+// changed and Delta versions survive a server restart. Encoding is shared across proxies: translate builds fresh
+// objects for every proxy, so besides the per-object memo the bytes are cached by resource content (its JSON text),
+// and identical clusters/listeners/routes/endpoints of different proxies are encoded once per push generation.
 import { createHash } from 'node:crypto';
 import { encode } from './codec.ts';
 import type { EnvoyJson } from './snapshot.ts';
@@ -10,15 +12,64 @@ export interface EncodedResource {
   version: string;
 }
 
-const cache = new WeakMap<EnvoyJson, { typeUrl: string; encoded: EncodedResource }>();
+/** Entries kept per generation before the cache rotates early (bounds memory on huge meshes). */
+const defaultMaxEntries = 100_000;
 
-/** Encodes a resource of `typeUrl` (memoized per object; providers that reuse unchanged objects pay nothing). */
+/**
+ * A two-generation content cache: `rotate()` (on each push version) retires the older generation, so entries used
+ * by the current and the previous push survive (unchanged resources are not re-encoded after a change) while
+ * everything else is dropped. Keys are `typeUrl` + the resource's JSON text: equal text means equal content.
+ */
+export class EncodingCache {
+  private current = new Map<string, EncodedResource>();
+  private previous = new Map<string, EncodedResource>();
+  private byObject = new WeakMap<object, { typeUrl: string; encoded: EncodedResource }>();
+  private readonly maxEntries: number;
+  /** Number of actual protobuf encodings performed (for tests and diagnostics). */
+  encodings = 0;
+
+  constructor(maxEntries = defaultMaxEntries) {
+    this.maxEntries = maxEntries;
+  }
+
+  /** Encodes a resource of `typeUrl`, reusing the bytes of an identical resource encoded in this or the last generation. */
+  encode(typeUrl: string, resource: EnvoyJson): EncodedResource {
+    const memo = this.byObject.get(resource);
+    if (memo !== undefined && memo.typeUrl === typeUrl) return memo.encoded;
+    const key = `${typeUrl}\n${JSON.stringify(resource)}`;
+    let encoded = this.current.get(key);
+    if (encoded === undefined) {
+      encoded = this.previous.get(key);
+      if (encoded === undefined) {
+        const bytes = encode(typeUrl, resource);
+        this.encodings++;
+        encoded = { bytes, version: createHash('sha256').update(bytes).digest('base64url').slice(0, 16) };
+      }
+      if (this.current.size >= this.maxEntries) this.rotate();
+      this.current.set(key, encoded);
+    }
+    this.byObject.set(resource, { typeUrl, encoded });
+    return encoded;
+  }
+
+  /** Starts a new generation: entries not used since the previous rotation are released. */
+  rotate(): void {
+    this.previous = this.current;
+    this.current = new Map();
+    // Objects of older pushes are unreachable soon anyway; a fresh WeakMap keeps their bytes from outliving them.
+    this.byObject = new WeakMap();
+  }
+
+  /** Entries held in both generations. */
+  get size(): number {
+    return this.current.size + this.previous.size;
+  }
+}
+
+/** The process-wide cache the ADS server encodes through; rotated on every push version. */
+export const sharedEncodingCache = new EncodingCache();
+
+/** Encodes a resource of `typeUrl` through the shared content cache (identical resources are encoded once). */
 export function encodeResource(typeUrl: string, resource: EnvoyJson): EncodedResource {
-  const hit = cache.get(resource);
-  if (hit !== undefined && hit.typeUrl === typeUrl) return hit.encoded;
-  const bytes = encode(typeUrl, resource);
-  const version = createHash('sha256').update(bytes).digest('base64url').slice(0, 16);
-  const encoded = { bytes, version };
-  cache.set(resource, { typeUrl, encoded });
-  return encoded;
+  return sharedEncodingCache.encode(typeUrl, resource);
 }
