@@ -1,7 +1,7 @@
 // Envoy JSON (proto3 JSON mapping, snake_case or lowerCamelCase names) → plain objects protobufjs can encode.
 import protobuf from 'protobufjs';
 import { CodecError, describeJson, fieldPath, indexPath, keyPath } from './codec-error.ts';
-import { fieldsByJsonName, isWellKnownJsonType, wireName } from './message-fields.ts';
+import { fieldsByJsonName, fullNameOf, isWellKnownJsonType, wireName } from './message-fields.ts';
 import { findMessage } from './protos.ts';
 import {
   parseBytes,
@@ -86,7 +86,7 @@ function valueToWire(field: protobuf.Field, value: unknown, path: string, depth:
   const resolved = field.resolvedType;
   if (resolved instanceof protobuf.Type) return messageToWire(resolved, value, path, depth + 1, options);
   if (resolved instanceof protobuf.Enum) {
-    if (value === null && resolved.fullName === '.google.protobuf.NullValue') return 0;
+    if (value === null && fullNameOf(resolved) === '.google.protobuf.NullValue') return 0;
     return enumToWire(resolved, value, path);
   }
   return scalarToWire(field.type, value, path);
@@ -141,7 +141,7 @@ export function anyToWire(type: protobuf.Type, json: unknown, path: string, dept
 }
 
 function wellKnownToWire(type: protobuf.Type, json: unknown, path: string, depth: number, options: WireOptions): WireMessage {
-  switch (type.fullName) {
+  switch (fullNameOf(type)) {
     case '.google.protobuf.Any':
       return anyToWire(type, json, path, depth, options);
     case '.google.protobuf.Duration': {
@@ -189,7 +189,8 @@ export function messageToWire(type: protobuf.Type, json: unknown, path = '', dep
     const spelled = fieldSeen.get(field.name);
     if (spelled !== undefined) throw new CodecError(here, `set twice (as "${spelled}" and "${key}")`);
     fieldSeen.set(field.name, key);
-    const isNullValueField = field.resolvedType?.fullName === '.google.protobuf.Value' || field.resolvedType?.fullName === '.google.protobuf.NullValue';
+    const resolvedName = field.resolvedType === null ? undefined : fullNameOf(field.resolvedType);
+    const isNullValueField = resolvedName === '.google.protobuf.Value' || resolvedName === '.google.protobuf.NullValue';
     if (value === null && !(isNullValueField && !field.repeated && !field.map)) continue; // null means "not set"
     const oneof = field.partOf;
     if (oneof !== null && field.options?.['proto3_optional'] !== true) {

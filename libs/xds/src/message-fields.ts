@@ -3,6 +3,20 @@ import protobuf from 'protobufjs';
 import { lowerCamel } from './well-known.ts';
 
 const byJsonName = new WeakMap<protobuf.Type, Map<string, protobuf.Field>>();
+const fullNames = new WeakMap<protobuf.ReflectionObject, string>();
+
+/**
+ * The dotted full name of a type or enum, memoized: protobufjs rebuilds `fullName` by walking the parents on every
+ * access, which showed up as ~9 % self time of encoding. Protos are loaded once and never re-parented.
+ */
+export function fullNameOf(obj: protobuf.ReflectionObject): string {
+  let name = fullNames.get(obj);
+  if (name === undefined) {
+    name = obj.fullName;
+    fullNames.set(obj, name);
+  }
+  return name;
+}
 
 /** Fields of a message by proto name, lowerCamelCase name and declared json_name. */
 export function fieldsByJsonName(type: protobuf.Type): Map<string, protobuf.Field> {
@@ -55,5 +69,5 @@ const specialJson = new Set([
 
 /** True for the well-known types whose JSON form is not a plain object of their fields. */
 export function isWellKnownJsonType(type: protobuf.Type): boolean {
-  return specialJson.has(type.fullName);
+  return specialJson.has(fullNameOf(type));
 }

@@ -1,7 +1,7 @@
 // Decoded protobufjs messages → Envoy JSON (proto3 JSON mapping, snake_case names, defaults omitted).
 import protobuf from 'protobufjs';
 import { CodecError, fieldPath, indexPath, keyPath } from './codec-error.ts';
-import { isWellKnownJsonType, protoName, wireName } from './message-fields.ts';
+import { fullNameOf, isWellKnownJsonType, protoName, wireName } from './message-fields.ts';
 import { findMessage } from './protos.ts';
 import type { EnvoyJson } from './snapshot.ts';
 import { formatBytes, formatDuration, formatFieldMask, formatFloating, formatTimestamp } from './well-known.ts';
@@ -66,7 +66,7 @@ function isDefaultScalar(protoType: string, value: unknown): boolean {
 }
 
 function enumToJson(enumType: protobuf.Enum, value: unknown): unknown {
-  if (enumType.fullName === '.google.protobuf.NullValue') return null;
+  if (fullNameOf(enumType) === '.google.protobuf.NullValue') return null;
   const name = typeof value === 'number' ? enumType.valuesById[value] : undefined;
   return name ?? value;
 }
@@ -119,7 +119,7 @@ function valueMessageToJson(type: protobuf.Type, message: Decoded, path: string,
 }
 
 function wellKnownToJson(type: protobuf.Type, message: Decoded, path: string, depth: number): unknown {
-  switch (type.fullName) {
+  switch (fullNameOf(type)) {
     case '.google.protobuf.Any': {
       const bytes = message[wireName(type, 'value')];
       return anyToJson(String(message[wireName(type, 'type_url')] ?? ''), bytes instanceof Uint8Array ? bytes : new Uint8Array(), path, depth);
