@@ -1,4 +1,4 @@
-import { mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -62,6 +62,36 @@ describe('FileSource', () => {
       renameSync(join(dir, '.a.yaml.tmp'), join(dir, 'a.yaml'));
       await waitFor(() => JSON.stringify(src.list()[0]).includes(`"port":${port}`), 5000);
     }
+    await src.stop();
+  });
+
+  it('re-parses only files whose inode, size or mtime changed and keeps the objects of the others', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'filesource-'));
+    dirs.push(dir);
+    const a = join(dir, 'a.yaml');
+    writeFileSync(a, svc('a', 1000));
+    const mtime = 1_700_000_000; // whole seconds, so putting it back is exact
+    utimesSync(a, mtime, mtime);
+    writeFileSync(join(dir, 'b.yaml'), svc('b', 2000));
+    const src = new FileSource({ dir, settleMs: 10, pollMs: 0 });
+    await src.start();
+    const ports = () => src.list().map((o) => `${o.metadata.name}:${JSON.stringify(o).match(/"port":(\d+)/)?.[1]}`);
+    expect(ports()).toEqual(['a:1000', 'b:2000']);
+
+    // Same inode, same size, mtime put back: by the (ino, size, mtime) rule a.yaml is unchanged, so its cached
+    // objects are kept; b.yaml really changed and is read again.
+    const before = statSync(a);
+    writeFileSync(a, svc('a', 1001));
+    utimesSync(a, mtime, mtime);
+    expect([statSync(a).ino, statSync(a).size, statSync(a).mtimeMs]).toEqual([before.ino, before.size, before.mtimeMs]);
+    writeFileSync(join(dir, 'b.yaml'), svc('b', 2001));
+    await src.refresh();
+    expect(ports()).toEqual(['a:1000', 'b:2001']);
+
+    // A new mtime makes it read a.yaml again.
+    utimesSync(a, mtime + 5, mtime + 5);
+    await src.refresh();
+    expect(ports()).toEqual(['a:1001', 'b:2001']);
     await src.stop();
   });
 

@@ -1,6 +1,6 @@
 // A directory of Kubernetes-shaped YAML (any depth, *.yaml|*.yml|*.json) as a config source, watched for changes.
 // Local mode and tests use it in place of the Kubernetes API; it delivers the same objects and change events.
-import { watch, type FSWatcher } from 'node:fs';
+import { watch, type FSWatcher, type Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -63,6 +63,17 @@ async function listFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+/** A file's objects as parsed at the stamp (inode, size, mtime) it had when read. */
+interface ParsedFile {
+  stamp: string;
+  objects: KubeObject[];
+}
+
+/** What identifies a file's content without reading it: a write changes mtime/size, a replace-by-rename the inode. */
+function fileStamp(st: Stats): string {
+  return `${st.ino}:${st.size}:${st.mtimeMs}`;
+}
+
 export class FileSource implements ConfigSource {
   private readonly store = new ObjectStore();
   private readonly listeners: ((changes: Change[]) => void)[] = [];
@@ -71,6 +82,8 @@ export class FileSource implements ConfigSource {
   private poller: NodeJS.Timeout | undefined;
   private signature = '';
   private scanning: Promise<void> = Promise.resolve();
+  /** Parsed objects of each file at the last scan, with the stamp they were read at. */
+  private files = new Map<string, ParsedFile>();
   private readonly opts: FileSourceOptions;
 
   constructor(opts: FileSourceOptions) {
@@ -103,8 +116,7 @@ export class FileSource implements ConfigSource {
     const parts: string[] = [];
     for (const f of await listFiles(this.opts.dir)) {
       try {
-        const st = await stat(f);
-        parts.push(`${f}:${st.ino}:${st.size}:${st.mtimeMs}`);
+        parts.push(`${f}:${fileStamp(await stat(f))}`);
       } catch {
         // removed meanwhile
       }
@@ -139,29 +151,51 @@ export class FileSource implements ConfigSource {
 
   private rescan(): Promise<void> {
     this.scanning = this.scanning.then(async () => {
-      this.signature = await this.dirSignature().catch(() => '');
-      const all: KubeObject[] = [];
       let files: string[] = [];
       try {
         files = await listFiles(this.opts.dir);
       } catch (err) {
+        this.signature = '';
         this.opts.onError?.(err as Error);
         return;
       }
+      const all: KubeObject[] = [];
+      const signature: string[] = [];
+      const parsed = new Map<string, ParsedFile>();
       for (const f of files) {
-        let text: string;
-        try {
-          text = await readFile(f, 'utf8');
-        } catch {
-          continue; // removed between listing and reading
-        }
-        const { objects, errors } = parseObjects(text, f, this.opts.defaultNamespace);
-        all.push(...objects);
-        for (const e of errors) this.opts.onError?.(e);
+        const file = await this.loadFile(f);
+        if (file === undefined) continue; // removed between listing and reading
+        signature.push(`${f}:${file.stamp}`);
+        parsed.set(f, file);
+        all.push(...file.objects);
       }
+      // Files that disappeared drop out here, so the cache never outgrows the directory.
+      this.files = parsed;
+      this.signature = signature.join('|');
       const changes = this.store.replaceAll(all);
       if (changes.length > 0) for (const l of this.listeners) l(changes);
     });
     return this.scanning;
+  }
+
+  /** Reads and parses `f` unless its inode, size and mtime are those of the last scan (then its objects are reused). */
+  private async loadFile(f: string): Promise<ParsedFile | undefined> {
+    let stamp: string;
+    try {
+      stamp = fileStamp(await stat(f));
+    } catch {
+      return undefined;
+    }
+    const cached = this.files.get(f);
+    if (cached !== undefined && cached.stamp === stamp) return cached;
+    let text: string;
+    try {
+      text = await readFile(f, 'utf8');
+    } catch {
+      return undefined;
+    }
+    const { objects, errors } = parseObjects(text, f, this.opts.defaultNamespace);
+    for (const e of errors) this.opts.onError?.(e);
+    return { stamp, objects };
   }
 }
