@@ -8,6 +8,7 @@ import { AdsServer, TypeUrl, type AdsConnectionInfo, type AdsProvider, type Envo
 import { intake, type RejectedConfig } from './config-intake.ts';
 import { Debouncer } from './debounce.ts';
 import { affectsXds } from './push-relevance.ts';
+import { ResourceInterner } from './resource-interning.ts';
 import type { PilotMetrics } from './metrics.ts';
 
 export interface DiscoveryOptions {
@@ -42,6 +43,8 @@ export class DiscoveryService implements AdsProvider {
   private snapshotVersion = 0;
   private rejectedValue: RejectedConfig[] = [];
   private readonly proxies = new Map<string, ProxyState>();
+  /** Identical resources of different proxies share one object (memory, and one encoding per distinct resource). */
+  private readonly interner = new ResourceInterner();
   private readonly debouncer: Debouncer<PushRequest>;
   private readonly opts: DiscoveryOptions;
   private syncedValue = false;
@@ -136,7 +139,7 @@ export class DiscoveryService implements AdsProvider {
     const state = this.proxies.get(connId);
     if (state && state.version === this.snapshotVersion) return state.config;
     const started = performance.now();
-    const config = generate(this.snapshotValue, proxy);
+    const config = this.interner.intern(this.snapshotVersion, generate(this.snapshotValue, proxy));
     if (config.errors.length > 0 && state?.config.errors.join() !== config.errors.join()) {
       this.opts.logger.warn({ proxy: proxy.id, errors: config.errors }, 'generate: invalid config left out');
     }
