@@ -61,8 +61,10 @@ export function handleAdmissionReview(review: unknown, config: InjectConfig, opt
     return fail(uid, 'Could not unmarshal raw object: metadata: expected an object');
   }
   try {
-    const pod = structuredClone(object);
-    const meta: JsonObject = isObj(pod['metadata']) ? pod['metadata'] : {};
+    // Only metadata is edited here and injectPod copies what it changes, so a shallow copy keeps the caller's
+    // review untouched without deep-cloning the whole pod per request.
+    const pod: JsonObject = { ...object };
+    const meta: JsonObject = isObj(pod['metadata']) ? { ...pod['metadata'] } : {};
     pod['metadata'] = meta;
     delete meta['managedFields'];
     if (!meta['namespace'] && request['namespace']) meta['namespace'] = goString(request['namespace']);

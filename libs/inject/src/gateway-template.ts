@@ -3,7 +3,7 @@
 // (a gateway does not capture traffic), no probe rewriting and no startup probe; field values and their order
 // follow the upstream template so the injected pods match upstream's goldens.
 import type { JsonObject, JsonValue } from './go-yaml.ts';
-import { goString, isObj, truthy } from './json-util.ts';
+import { clone, goString, isObj, truthy } from './json-util.ts';
 import { annotationOr, appContainerNames, value, type RenderedPod, type TemplateData } from './template-data.ts';
 import { podPortsJSON } from './sidecar-env.ts';
 import { proxyConfigJSON } from './proxy-config.ts';
@@ -33,7 +33,7 @@ export function renderGateway(d: TemplateData): RenderedPod {
   const gatewaySecurity = value(d, 'gateways.securityContext');
   const spec: JsonObject = {
     securityContext: truthy(gatewaySecurity) && isObj(gatewaySecurity)
-      ? structuredClone(gatewaySecurity)
+      ? clone(gatewaySecurity)
       : { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] },
     containers: [gatewayProxy(d)],
     volumes: volumes(d),
@@ -58,7 +58,7 @@ function gatewayProxy(d: TemplateData): JsonObject {
   if (truthy(value(d, 'global.logAsJson'))) args.push('--log_as_json');
   c['args'] = args;
   const lifecycle = value(d, 'global.proxy.lifecycle');
-  if (truthy(lifecycle) && lifecycle !== undefined) c['lifecycle'] = structuredClone(lifecycle);
+  if (truthy(lifecycle) && lifecycle !== undefined) c['lifecycle'] = clone(lifecycle);
   c['securityContext'] = { runAsUser: d.proxyUID, runAsGroup: d.proxyGID };
   c['env'] = gatewayEnv(d);
   const pullPolicy = value(d, 'global.imagePullPolicy');

@@ -3,7 +3,7 @@
 // rewriting, status annotation, container order). Pure: pod in, injected pod out.
 import type { JsonObject, JsonValue } from './go-yaml.ts';
 import type { InjectConfig } from './defaults.ts';
-import { goString, isObj, listAt, objAt, stringMap, truthy } from './json-util.ts';
+import { clone, goString, isObj, listAt, objAt, stringMap, truthy } from './json-util.ts';
 import { validateAnnotations } from './annotation-validation.ts';
 import { effectiveProxyConfig } from './proxy-config.ts';
 import { strategicMerge } from './strategic-merge.ts';
@@ -76,7 +76,7 @@ function stripPod(pod: JsonObject, statusPortNumber: number): JsonObject {
   const annotations = stringMap(meta, 'annotations');
   const prev = parseStatus(annotations[statusAnnotation]);
   if (!prev) return pod;
-  const out = structuredClone(pod);
+  const out = clone(pod);
   const spec = objAt(out, 'spec');
   spec['containers'] = listAt(spec, 'containers').filter((c) => !prev.containers.includes(goString(c['name'])));
   const inits = listAt(spec, 'initContainers').filter((c) => !prev.initContainers.includes(goString(c['name'])));
@@ -89,7 +89,7 @@ function stripPod(pod: JsonObject, statusPortNumber: number): JsonObject {
 }
 
 function reinsertOverrides(pod: JsonObject): JsonObject {
-  const out = structuredClone(pod);
+  const out = clone(pod);
   const o = parseOverrides(stringMap(objAt(out, 'metadata'), 'annotations')[overridesAnnotation]);
   const spec = objAt(out, 'spec');
   for (const [field, list] of [['containers', o.containers], ['initContainers', o.initContainers]] as const) {
@@ -105,7 +105,7 @@ function mergeRendered(pod: JsonObject, r: RenderedPod): JsonObject {
 }
 
 function moveContainer(pod: JsonObject, name: string): JsonObject {
-  const out = structuredClone(pod);
+  const out = clone(pod);
   const spec = objAt(out, 'spec');
   const cs = listAt(spec, 'containers');
   const idx = cs.findIndex((c) => c['name'] === name);
@@ -165,7 +165,7 @@ export function injectPod(req: InjectionRequest, config: InjectConfig): JsonObje
   data.proxyImage = imageFor(values, 'proxy', proxyConfig, data.annotations);
   data.proxyInitImage = imageFor(values, 'proxy_init', proxyConfig, data.annotations);
 
-  let merged: JsonObject = structuredClone(original);
+  let merged: JsonObject = clone(original);
   let templatePod: JsonObject = {};
   for (const name of templateNames(annotations, config)) {
     const rendered = renderTemplate(name, data, config);
@@ -221,7 +221,7 @@ function reapplyOverrides(finalIn: JsonObject, original: JsonObject, templatePod
         ? findByName(listAt(origSpec, 'containers'), name)
         : findByName(listAt(origSpec, 'initContainers'), name) ?? findByName(listAt(origSpec, 'containers'), name));
       if (!match) continue;
-      const overlay = structuredClone(match);
+      const overlay = clone(match);
       if (overlay['image'] === 'auto') delete overlay['image'];
       applied[field].push(overlay);
       final = strategicMerge(final, { spec: field === 'containers' ? { containers: [overlay] } : { initContainers: [overlay] } });

@@ -6,9 +6,21 @@ export function isObj(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Deep copy of a JSON value. */
+/** Deep copy of a JSON value (a plain recursive copy: several times cheaper than structuredClone for pod-sized objects). */
 export function clone<T extends JsonValue>(v: T): T {
-  return structuredClone(v);
+  return copyJson(v) as T;
+}
+
+function copyJson(v: JsonValue): JsonValue {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out: JsonValue[] = new Array<JsonValue>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = copyJson(v[i] as JsonValue);
+    return out;
+  }
+  const out: JsonObject = {};
+  for (const k of Object.keys(v)) out[k] = copyJson(v[k] as JsonValue);
+  return out;
 }
 
 /** Reads a dotted path (`global.proxy.image`); undefined when any step is missing. */

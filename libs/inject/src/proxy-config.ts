@@ -2,7 +2,7 @@
 // and its JSON form (proto field order, as protojson prints it) for the PROXY_CONFIG env.
 import { parse as parseYaml } from 'yaml';
 import type { JsonObject, JsonValue } from './go-yaml.ts';
-import { isObj, mergeValues } from './json-util.ts';
+import { clone, isObj, mergeValues } from './json-util.ts';
 
 // Field declaration order of istio.mesh.v1alpha1.ProxyConfig.
 const fieldOrder = [
@@ -39,7 +39,7 @@ export function parseProxyConfigAnnotation(text: string): JsonObject {
 export function effectiveProxyConfig(mesh: JsonObject, annotations: Record<string, string>): JsonObject {
   const base = isObj(mesh['defaultConfig']) ? mesh['defaultConfig'] : {};
   const a = annotations['proxy.istio.io/config'];
-  if (a === undefined) return structuredClone(base);
+  if (a === undefined) return clone(base);
   return mergeValues(base, parseProxyConfigAnnotation(a));
 }
 

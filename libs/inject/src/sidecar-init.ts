@@ -1,7 +1,7 @@
 // The traffic-capture parts of the sidecar template: the istio-init (or CNI istio-validation) container
 // and, in CNI mode, the annotations the CNI plugin reads to build the same iptables rules.
 import type { JsonObject, JsonValue } from './go-yaml.ts';
-import { goString, isObj, truthy } from './json-util.ts';
+import { clone, goString, isObj, truthy } from './json-util.ts';
 import {
   annotationOr, excludeInboundPort, interceptionMode, proxyResources, statusPort, value, type TemplateData,
 } from './template-data.ts';
@@ -132,7 +132,7 @@ export function initContainer(d: TemplateData): JsonObject {
     });
   }
   const seccomp = value(d, 'global.proxy.seccompProfile');
-  if (truthy(seccomp) && seccomp !== undefined) sc['seccompProfile'] = structuredClone(seccomp);
+  if (truthy(seccomp) && seccomp !== undefined) sc['seccompProfile'] = clone(seccomp);
   c['securityContext'] = sc;
   return c;
 }

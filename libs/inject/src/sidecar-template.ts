@@ -1,7 +1,7 @@
 // The `sidecar` injection template (upstream files/injection-template.yaml) written as a function:
 // template data in, partial pod out. Field values follow the upstream template exactly.
 import type { JsonObject, JsonValue } from './go-yaml.ts';
-import { goString, isObj, truthy } from './json-util.ts';
+import { clone, goString, isObj, truthy } from './json-util.ts';
 import {
   annotationOr, appContainerNames, excludeInboundPort, interceptionMode, nativeSidecar, proxyResources,
   statusPort, value, type RenderedPod, type TemplateData,
@@ -90,7 +90,7 @@ function proxyContainer(d: TemplateData, native: boolean, hold: boolean): JsonOb
   }
   c['args'] = args;
   const lifecycle = value(d, 'global.proxy.lifecycle');
-  if (truthy(lifecycle) && lifecycle !== undefined) c['lifecycle'] = structuredClone(lifecycle);
+  if (truthy(lifecycle) && lifecycle !== undefined) c['lifecycle'] = clone(lifecycle);
   else if (hold) c['lifecycle'] = { postStart: { exec: { command: ['pilot-agent', 'wait'] } } };
   else if (native) {
     c['lifecycle'] = {
@@ -154,7 +154,7 @@ function proxySecurityContext(d: TemplateData, tproxy: boolean, capBind: boolean
     };
   }
   const seccomp = value(d, 'global.proxy.seccompProfile');
-  if (truthy(seccomp) && seccomp !== undefined) sc['seccompProfile'] = structuredClone(seccomp);
+  if (truthy(seccomp) && seccomp !== undefined) sc['seccompProfile'] = clone(seccomp);
   return sc;
 }
 

@@ -2,7 +2,7 @@
 // `null` deletes, lists with a patch merge key (containers by name, ports by containerPort, ...) merge
 // element-wise and are ordered as Kubernetes orders them; other lists are replaced.
 import type { JsonObject, JsonValue } from './go-yaml.ts';
-import { isObj } from './json-util.ts';
+import { clone, isObj } from './json-util.ts';
 
 const mergeKeys: Record<string, string> = {
   containers: 'name',
@@ -30,7 +30,7 @@ export function strategicMerge(original: JsonObject, patch: JsonObject): JsonObj
     } else if (Array.isArray(pv) && Array.isArray(ov) && mergeKeys[k] !== undefined) {
       out[k] = mergeList(ov, pv, mergeKeys[k]);
     } else {
-      out[k] = isObj(pv) ? strategicMerge({}, pv) : structuredClone(pv);
+      out[k] = isObj(pv) ? strategicMerge({}, pv) : clone(pv);
     }
   }
   return out;
