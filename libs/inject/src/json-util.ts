@@ -23,10 +23,23 @@ function copyJson(v: JsonValue): JsonValue {
   return out;
 }
 
+// Templates read the same few hundred dotted paths for every pod: split each once. Bounded in case a caller
+// passes arbitrary paths.
+const splitPaths = new Map<string, string[]>();
+
+function pathParts(path: string): string[] {
+  let parts = splitPaths.get(path);
+  if (parts === undefined) {
+    parts = path.split('.');
+    if (splitPaths.size < 2048) splitPaths.set(path, parts);
+  }
+  return parts;
+}
+
 /** Reads a dotted path (`global.proxy.image`); undefined when any step is missing. */
 export function getPath(root: JsonValue | undefined, path: string): JsonValue | undefined {
   let cur: JsonValue | undefined = root;
-  for (const part of path.split('.')) {
+  for (const part of pathParts(path)) {
     if (!isObj(cur)) return undefined;
     cur = cur[part];
   }
