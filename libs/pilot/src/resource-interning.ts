@@ -9,12 +9,15 @@ import type { EnvoyJson } from '@mesh/xds';
 export class ResourceInterner {
   private version = -1;
   private readonly byContent = new Map<string, EnvoyJson>();
+  /** Resource names are interned too: every connection keeps name-keyed maps (here and in the ADS sent state). */
+  private readonly names = new Map<string, string>();
 
   /** Returns `config` with every resource replaced by the canonical object of equal content for `version`. */
   intern(version: number, config: GeneratedConfig): GeneratedConfig {
     if (version !== this.version) {
       // Objects of an older snapshot are released once the connections holding them regenerate.
       this.byContent.clear();
+      this.names.clear();
       this.version = version;
     }
     return {
@@ -41,7 +44,12 @@ export class ResourceInterner {
         canonical = resource;
         this.byContent.set(key, canonical);
       }
-      out.set(name, canonical);
+      let canonicalName = this.names.get(name);
+      if (canonicalName === undefined) {
+        canonicalName = name;
+        this.names.set(name, name);
+      }
+      out.set(canonicalName, canonical);
     }
     return out;
   }
