@@ -27,10 +27,8 @@ interface GatewayIndex {
 export function proxyContext(snapshot: MeshSnapshot, proxy: Proxy): ProxyContext {
   const scope = snapshot.sidecarScope(proxy);
   // Routers see every exported service: gateways are not scoped by Sidecar resources.
-  const services =
-    proxy.type === 'router'
-      ? snapshot.visibleServices(proxy, { ...scope, egress: [{ hosts: [{ namespace: '*', host: '*' }] }] })
-      : snapshot.visibleServices(proxy, scope);
+  // Computed on first use: the per-proxy (inbound) part of a grouped sidecar never reads it.
+  let services: readonly ServiceModel[] | undefined;
   const indexes = new Map<string, GatewayIndex>();
   const index = (gateway: string): GatewayIndex => {
     let idx = indexes.get(gateway);
@@ -47,7 +45,13 @@ export function proxyContext(snapshot: MeshSnapshot, proxy: Proxy): ProxyContext
     snapshot,
     proxy,
     scope,
-    services,
+    get services(): readonly ServiceModel[] {
+      services ??=
+        proxy.type === 'router'
+          ? snapshot.visibleServices(proxy, { ...scope, egress: [{ hosts: [{ namespace: '*', host: '*' }] }] })
+          : snapshot.visibleServices(proxy, scope);
+      return services;
+    },
     errors: [],
     // Routers are not scoped by Sidecar resources.
     portVisible: (svc, port) => proxy.type === 'router' || egressAdmitsPort(scope, svc.namespace, svc.hostname, port),

@@ -1,7 +1,8 @@
 // The translation pipeline: (snapshot, proxy) → Envoy resources. The order of features is written down here and
 // nowhere else; each step is a pure function in its own file.
 //
-// Sidecar:  1 outbound clusters + EDS   (cluster/outbound-clusters.ts, endpoint/load-assignment.ts)
+// Sidecar (outbound-group.ts builds 1, 4, virtualOutbound and 6 once per group of sidecars that share them):
+//           1 outbound clusters + EDS   (cluster/outbound-clusters.ts, endpoint/load-assignment.ts)
 //           2 inbound clusters          (inbound-ports.ts, cluster/inbound-clusters.ts)
 //           3 special clusters          (cluster/special-clusters.ts: BlackHole, Passthrough, InboundPassthrough)
 //           4 per-port outbound listeners (listener/outbound-listeners.ts)
@@ -18,42 +19,33 @@ import { proxyContext } from './context.ts';
 import { buildGatewayListeners } from './gateway/gateway-listeners.ts';
 import { generateGrpc } from './grpc/grpc-generator.ts';
 import { inboundPorts } from './inbound-ports.ts';
-import { buildOutboundListeners } from './listener/outbound-listeners.ts';
 import { buildVirtualInbound } from './listener/virtual-inbound.ts';
-import { buildVirtualOutbound } from './listener/virtual-outbound.ts';
 import { buildSecrets } from './secrets.ts';
-import { buildSidecarRouteConfig, buildSniffedRouteConfig } from './route/sidecar-routes.ts';
+import { generateOutbound, type OutboundConfig } from './outbound-group.ts';
+import { byName } from './util/by-name.ts';
 
 /** Generated resources by name, per xDS type. */
 export interface GeneratedConfig {
-  readonly clusters: Map<string, EnvoyJson>;
-  readonly listeners: Map<string, EnvoyJson>;
-  readonly routes: Map<string, EnvoyJson>;
+  readonly clusters: ReadonlyMap<string, EnvoyJson>;
+  readonly listeners: ReadonlyMap<string, EnvoyJson>;
+  readonly routes: ReadonlyMap<string, EnvoyJson>;
   /** ClusterLoadAssignments by cluster name. */
-  readonly endpoints: Map<string, EnvoyJson>;
-  readonly secrets: Map<string, EnvoyJson>;
+  readonly endpoints: ReadonlyMap<string, EnvoyJson>;
+  readonly secrets: ReadonlyMap<string, EnvoyJson>;
   /** Invalid config left out of the output, with the resource and field it concerns. */
   readonly errors: readonly string[];
 }
 
-function byName(list: readonly EnvoyJson[], key = 'name'): Map<string, EnvoyJson> {
-  const m = new Map<string, EnvoyJson>();
-  for (const r of list) {
-    const name = r[key];
-    if (typeof name === 'string' && !m.has(name)) m.set(name, r);
-  }
-  return m;
-}
-
 /** Generates every resource `proxy` should receive from `snapshot`. Pure: same inputs, same output. */
 export function generate(snapshot: MeshSnapshot, proxy: Proxy): GeneratedConfig {
-  const ctx = proxyContext(snapshot, proxy);
   if (proxy.generator === 'grpc') {
+    const ctx = proxyContext(snapshot, proxy);
     const g = generateGrpc(ctx);
     return { clusters: byName(g.clusters), listeners: byName(g.listeners), routes: byName(g.routes), endpoints: byName(g.endpoints, 'cluster_name'), secrets: new Map(), errors: [...new Set(ctx.errors)] };
   }
-  const outbound = buildOutboundClusters(ctx);
   if (proxy.type === 'router') {
+    const ctx = proxyContext(snapshot, proxy);
+    const outbound = buildOutboundClusters(ctx);
     const gw = buildGatewayListeners(ctx);
     return {
       clusters: byName([...outbound.clusters, blackHoleCluster(ctx)]),
@@ -64,11 +56,29 @@ export function generate(snapshot: MeshSnapshot, proxy: Proxy): GeneratedConfig 
       errors: [...new Set(ctx.errors)],
     };
   }
+  return generateWithOutbound(snapshot, proxy, generateOutbound(snapshot, proxy));
+}
+
+/**
+ * Completes a sidecar's config from its (possibly shared) outbound part: adds the inbound clusters, the fixed
+ * clusters and virtualInbound. The result equals `generate(snapshot, proxy)` when `outbound` was built for a proxy
+ * with the same outboundGroupKey. Endpoints and routes are the outbound part's own maps (shared, not copied).
+ */
+export function generateWithOutbound(snapshot: MeshSnapshot, proxy: Proxy, outbound: OutboundConfig): GeneratedConfig {
+  const ctx = proxyContext(snapshot, proxy);
   const ports = inboundPorts(ctx);
-  const clusters = [...outbound.clusters, ...buildInboundClusters(ctx, ports), blackHoleCluster(ctx), passthroughCluster(ctx), inboundPassthroughCluster(ctx)];
-  const out = buildOutboundListeners(ctx);
-  const listeners = [...out.listeners];
-  if (proxy.interceptionMode !== 'NONE') listeners.push(buildVirtualOutbound(ctx), buildVirtualInbound(ctx, ports));
-  const routes = [...out.httpPorts.map((p) => buildSidecarRouteConfig(ctx, p)), ...out.sniffed.map((s) => buildSniffedRouteConfig(ctx, s.service, s.port))];
-  return { clusters: byName(clusters), listeners: byName(listeners), routes: byName(routes), endpoints: byName(outbound.endpoints, 'cluster_name'), secrets: new Map(), errors: [...new Set(ctx.errors)] };
+  const clusters = new Map(outbound.clusters);
+  for (const c of [...buildInboundClusters(ctx, ports), blackHoleCluster(ctx), passthroughCluster(ctx), inboundPassthroughCluster(ctx)]) {
+    const name = c['name'];
+    if (typeof name === 'string' && !clusters.has(name)) clusters.set(name, c);
+  }
+  const inboundErrors = ctx.errors.splice(0);
+  const listeners = new Map(outbound.listeners);
+  if (proxy.interceptionMode !== 'NONE') {
+    const vi = buildVirtualInbound(ctx, ports);
+    const name = vi['name'];
+    if (typeof name === 'string' && !listeners.has(name)) listeners.set(name, vi);
+  }
+  const errors = [...outbound.errors.clusters, ...inboundErrors, ...outbound.errors.listeners, ...ctx.errors, ...outbound.errors.routes];
+  return { clusters, listeners, routes: outbound.routes, endpoints: outbound.endpoints, secrets: new Map(), errors: [...new Set(errors)] };
 }
