@@ -1,9 +1,10 @@
-// Wiring of one proxy process: bootstrap → runtime (static resources) → admin → ADS client → runtime updates.
+// Wiring of one proxy process: bootstrap → runtime (static resources) → admin → ADS client and SDS config-source
+// streams → runtime updates. Every applied config is static ∪ SDS secrets ∪ the last ADS snapshot.
 import type { Logger } from 'pino';
-import { AdminServer, DataplaneRuntime, loadBootstrap, mergeSnapshots, type Bootstrap, type ServerState } from '@mesh/dataplane';
+import { AdminServer, checkSecret, DataplaneRuntime, loadBootstrap, mergeSnapshots, type Bootstrap, type ServerState } from '@mesh/dataplane';
 import { createLogger, normalizeLevel } from '@mesh/telemetry';
-import type { XdsSnapshot } from '@mesh/xds';
-import { XdsClient } from '@mesh/xds-client';
+import { emptySnapshot, type EnvoyJson, type XdsSnapshot } from '@mesh/xds';
+import { SdsSecretSources, XdsClient } from '@mesh/xds-client';
 import type { ProxyOptions } from './cli-options.ts';
 import { WorkerPool } from './worker-pool.ts';
 
@@ -16,6 +17,11 @@ export class ProxyProcess {
   private admin: AdminServer | undefined;
   private workers: WorkerPool | undefined;
   private xds: XdsClient | undefined;
+  private sds: SdsSecretSources | undefined;
+  /** The last snapshot ADS delivered (undefined until the first one, or without ADS). */
+  private adsSnapshot: XdsSnapshot | undefined;
+  private applyRunning = false;
+  private applyAgain = false;
   private state: ServerState = 'PRE_INITIALIZING';
   private stopping = false;
 
@@ -54,9 +60,68 @@ export class ProxyProcess {
       const port = await this.admin.listen(b.admin.address, b.admin.port);
       this.log.info({ address: b.admin.address, port }, 'admin listening');
     }
+    this.startSds(b);
     if (b.ads) this.startAds(b);
-    else this.state = 'LIVE';
+    else this.state = 'INITIALIZING';
+    this.updateState();
     this.log.info({ node: b.node.id, listeners: b.staticSnapshot.listeners.size, clusters: b.staticSnapshot.clusters.size }, 'proxy started');
+  }
+
+  private nodeJson(b: Bootstrap): EnvoyJson {
+    return { id: b.node.id, cluster: b.node.cluster, metadata: b.node.metadata, ...(b.node.locality ? { locality: b.node.locality } : {}), user_agent_name: 'envoy', user_agent_version: '1.36.0' };
+  }
+
+  /** Secrets referenced with their own sds_config.api_config_source (Istio: the agent's socket) come from here. */
+  private startSds(b: Bootstrap): void {
+    const sds = new SdsSecretSources({ node: this.nodeJson(b), validate: checkSecret, logger: this.log });
+    sds.on('update', () => this.reapply());
+    sds.on('nack', (n) => this.log.warn({ target: n.target, error: n.message }, 'SDS NACK'));
+    this.sds = sds;
+    sds.update(b.staticSnapshot.clusters, b.staticSnapshot.listeners.values());
+  }
+
+  /** Static resources, then SDS secrets, then what ADS delivered (static names win, as in Envoy). */
+  private compose(ads: XdsSnapshot | undefined): XdsSnapshot {
+    const merged = mergeSnapshots(this.bootstrap.staticSnapshot, ads ?? emptySnapshot());
+    const sdsSecrets = this.sds?.secrets();
+    if (sdsSecrets === undefined || sdsSecrets.size === 0) return merged;
+    const secrets = new Map(merged.secrets);
+    for (const [name, secret] of sdsSecrets) if (!this.bootstrap.staticSnapshot.secrets.has(name)) secrets.set(name, secret);
+    return { ...merged, secrets };
+  }
+
+  /** Applies the composed config; calls that arrive while an apply runs are folded into one more apply. */
+  private reapply(): void {
+    if (this.stopping) return;
+    if (this.applyRunning) {
+      this.applyAgain = true;
+      return;
+    }
+    this.applyRunning = true;
+    const merged = this.compose(this.adsSnapshot);
+    void this.runtime.apply(merged).then((r) => {
+      if (!r.ok) this.log.warn({ errors: r.errors }, 'config rejected at apply');
+      else this.workers?.apply(merged);
+      this.applyRunning = false;
+      this.updateState();
+      if (this.applyAgain) {
+        this.applyAgain = false;
+        this.reapply();
+      }
+    });
+  }
+
+  /** LIVE once ADS (if configured) delivered a config and no referenced secret is still in its initial fetch. */
+  private updateState(): void {
+    if (this.state !== 'INITIALIZING') return;
+    if (this.bootstrap.ads && this.adsSnapshot === undefined) return;
+    const awaiting = this.sds?.awaiting() ?? [];
+    if (awaiting.length > 0) {
+      this.log.debug({ secrets: awaiting }, 'waiting for SDS secrets before going live');
+      return;
+    }
+    this.state = 'LIVE';
+    this.log.info('proxy live');
   }
 
   private startAds(b: Bootstrap): void {
@@ -66,23 +131,18 @@ export class ProxyProcess {
     const target = 'pipe' in ads.target ? `unix:${ads.target.pipe}` : `${ads.target.host}:${ads.target.port}`;
     const client = new XdsClient({
       target,
-      node: { id: b.node.id, cluster: b.node.cluster, metadata: b.node.metadata, ...(b.node.locality ? { locality: b.node.locality } : {}), user_agent_name: 'envoy', user_agent_version: '1.36.0' },
+      node: this.nodeJson(b),
       apiType: ads.apiType,
       validate: (s: XdsSnapshot) => {
-        const r = this.runtime.validate(mergeSnapshots(b.staticSnapshot, s));
+        const r = this.runtime.validate(this.compose(s));
         return r.ok ? [] : r.errors;
       },
     });
     client.on('snapshot', (s) => {
+      this.adsSnapshot = s;
       const merged = mergeSnapshots(b.staticSnapshot, s);
-      void this.runtime.apply(merged).then((r) => {
-        if (!r.ok) {
-          this.log.warn({ errors: r.errors }, 'ADS snapshot rejected at apply');
-          return;
-        }
-        this.workers?.apply(merged);
-        if (this.state === 'INITIALIZING') this.state = 'LIVE';
-      });
+      this.sds?.update(merged.clusters, merged.listeners.values());
+      this.reapply();
     });
     client.on('nack', (n) => this.log.warn({ type: n.typeUrl, error: n.message }, 'NACK'));
     client.on('disconnected', (why) => this.log.info({ why }, 'ADS stream disconnected'));
@@ -102,6 +162,7 @@ export class ProxyProcess {
     this.stopping = true;
     this.state = 'DRAINING';
     await this.xds?.dispose().catch(() => undefined);
+    this.sds?.dispose();
     await this.admin?.close();
     await this.workers?.stop();
     await this.runtime.close();

@@ -7,3 +7,4 @@ export { renderPrometheus, renderStatsText } from './stats/stats-format.ts';
 export { loadBootstrap, compileBootstrap, mergeBootstrap, mergeSnapshots, parseBootstrapText, type Bootstrap, type AdsSettings, type NodeIdentity } from './bootstrap/bootstrap.ts';
 export { AdminServer, type AdminHooks, type ServerState } from './admin/admin-server.ts';
 export { ConfigError } from './config/json-reader.ts';
+export { checkSecret } from './tls/secret-check.ts';

@@ -1,5 +1,5 @@
-// One gRPC ADS stream of the client: opens SotW or Delta, writes requests (with the node on the first message,
-// or on every message), and hands decoded responses and the stream's end to its owner.
+// One gRPC xDS stream of a client: opens SotW or Delta on ADS or on SecretDiscoveryService, writes requests (with
+// the node on the first message, or on every message), and hands decoded responses and the stream's end to its owner.
 import * as grpc from '@grpc/grpc-js';
 import {
   adsServiceDefinition,
@@ -11,8 +11,13 @@ import {
   type RpcStatus,
 } from '@mesh/xds';
 import type { IncomingResource } from './response-decoding.ts';
+import { sdsServiceDefinition } from './sds-service.ts';
 
 const AdsClient = grpc.makeGenericClientConstructor(adsServiceDefinition, 'AggregatedDiscoveryService');
+const SdsClient = grpc.makeGenericClientConstructor(sdsServiceDefinition, 'SecretDiscoveryService');
+
+/** The gRPC service a stream speaks: aggregated discovery, or a secret discovery service (Envoy's SDS config source). */
+export type StreamService = 'ads' | 'sds';
 
 /** A response in a form common to SotW and Delta. */
 export interface IncomingResponse {
@@ -29,6 +34,8 @@ export interface IncomingResponse {
 export interface ClientStreamOptions {
   readonly target: string;
   readonly credentials: grpc.ChannelCredentials;
+  /** Default 'ads'. */
+  readonly service?: StreamService;
   readonly delta: boolean;
   readonly node: EnvoyJson;
   readonly nodeOnFirstMessageOnly: boolean;
@@ -56,7 +63,7 @@ export interface DeltaRequest {
   error?: RpcStatus;
 }
 
-/** One open ADS stream. */
+/** One open xDS stream. */
 export class ClientStream {
   private readonly options: ClientStreamOptions;
   private readonly client: grpc.Client;
@@ -66,14 +73,17 @@ export class ClientStream {
 
   constructor(options: ClientStreamOptions) {
     this.options = options;
-    this.client = new AdsClient(options.target, options.credentials, {
+    const sds = options.service === 'sds';
+    const Client = sds ? SdsClient : AdsClient;
+    this.client = new Client(options.target, options.credentials, {
       'grpc.keepalive_time_ms': 300_000,
       'grpc.max_receive_message_length': -1,
       'grpc.initial_reconnect_backoff_ms': 200,
     });
     const stub = this.client as unknown as Record<string, () => grpc.ClientDuplexStream<Uint8Array, Buffer>>;
-    const method = stub[options.delta ? 'DeltaAggregatedResources' : 'StreamAggregatedResources'];
-    if (method === undefined) throw new Error('ADS method missing from the generated client');
+    const methodName = sds ? (options.delta ? 'DeltaSecrets' : 'StreamSecrets') : options.delta ? 'DeltaAggregatedResources' : 'StreamAggregatedResources';
+    const method = stub[methodName];
+    if (method === undefined) throw new Error(`${methodName} missing from the generated client`);
     this.call = method.call(this.client);
     this.call.on('data', (bytes: Buffer) => this.onData(bytes));
     this.call.on('status', (status: grpc.StatusObject) => this.finish(`status ${grpc.status[status.code] ?? status.code}: ${status.details}`));

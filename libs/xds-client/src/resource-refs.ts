@@ -59,27 +59,40 @@ export function routeNames(listeners: Iterable<EnvoyJson>): Set<string> {
 }
 
 /** True when an SdsSecretConfig is fetched over ADS (no sds_config, or sds_config.ads). */
-function servedByAds(secretConfig: EnvoyJson): boolean {
+export function servedByAds(secretConfig: EnvoyJson): boolean {
   const source = secretConfig['sds_config'];
   return source === undefined || (isObject(source) && 'ads' in source);
 }
 
-function collectSecrets(value: unknown, names: Set<string>, depth: number): void {
+function collectSecretConfigs(value: unknown, out: EnvoyJson[], depth: number): void {
   if (depth > 40) return;
   if (Array.isArray(value)) {
-    for (const item of value) collectSecrets(item, names, depth + 1);
+    for (const item of value) collectSecretConfigs(item, out, depth + 1);
     return;
   }
   if (!isObject(value)) return;
   for (const [key, item] of Object.entries(value)) {
     if (key.endsWith('sds_secret_config') && isObject(item)) {
-      if (typeof item['name'] === 'string' && item['name'] !== '' && servedByAds(item)) names.add(item['name']);
+      if (typeof item['name'] === 'string' && item['name'] !== '') out.push(item);
     } else if (key.endsWith('sds_secret_configs') && Array.isArray(item)) {
-      for (const config of item) {
-        if (isObject(config) && typeof config['name'] === 'string' && config['name'] !== '' && servedByAds(config)) names.add(config['name']);
-      }
-    } else collectSecrets(item, names, depth + 1);
+      for (const config of item) if (isObject(config) && typeof config['name'] === 'string' && config['name'] !== '') out.push(config);
+    } else collectSecretConfigs(item, out, depth + 1);
   }
+}
+
+/** Every SdsSecretConfig (with a name) in the transport sockets of clusters and listeners' filter chains. */
+export function secretConfigs(clusters: Iterable<EnvoyJson>, listeners: Iterable<EnvoyJson>): EnvoyJson[] {
+  const out: EnvoyJson[] = [];
+  for (const cluster of clusters) {
+    collectSecretConfigs(cluster['transport_socket'], out, 0);
+    collectSecretConfigs(cluster['transport_socket_matches'], out, 0);
+  }
+  for (const listener of listeners) {
+    for (const chain of [...asArray(listener['filter_chains']), listener['default_filter_chain']]) {
+      if (isObject(chain)) collectSecretConfigs(chain['transport_socket'], out, 0);
+    }
+  }
+  return out;
 }
 
 /**
@@ -88,14 +101,6 @@ function collectSecrets(value: unknown, names: Set<string>, depth: number): void
  */
 export function secretNames(clusters: Iterable<EnvoyJson>, listeners: Iterable<EnvoyJson>): Set<string> {
   const names = new Set<string>();
-  for (const cluster of clusters) {
-    collectSecrets(cluster['transport_socket'], names, 0);
-    collectSecrets(cluster['transport_socket_matches'], names, 0);
-  }
-  for (const listener of listeners) {
-    for (const chain of [...asArray(listener['filter_chains']), listener['default_filter_chain']]) {
-      if (isObject(chain)) collectSecrets(chain['transport_socket'], names, 0);
-    }
-  }
+  for (const config of secretConfigs(clusters, listeners)) if (servedByAds(config)) names.add(config['name'] as string);
   return names;
 }

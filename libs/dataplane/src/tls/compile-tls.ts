@@ -7,7 +7,8 @@ import type { SanMatcher, TlsClientConfig, TlsServerConfig } from './tls-types.t
 /** Secrets visible to compilation (SDS resources by name). */
 export type SecretLookup = (name: string) => Json | undefined;
 
-function dataSource(v: unknown, path: string): string | undefined {
+/** Reads an Envoy DataSource (inline_string, inline_bytes or filename) as text; undefined when absent. */
+export function dataSource(v: unknown, path: string): string | undefined {
   const o = optObj(v, path);
   if (!o) return undefined;
   if (o['inline_string'] !== undefined) return str(o['inline_string'], `${path}.inline_string`);
