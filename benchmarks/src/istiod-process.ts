@@ -1,9 +1,9 @@
 // istiod started from source on loopback with ephemeral ports, as apps/istiod/src/istiod.spec.ts does.
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@mesh/testing';
-import { spawnApp, waitFor } from '@mesh/testing';
+import { appCommand, waitFor } from '@mesh/testing';
 import { stopProcess, track } from './child-cleanup.ts';
 
 export interface IstiodPorts {
@@ -30,7 +30,7 @@ export async function startIstiod(configDir: string, extraArgs: string[] = [], r
   // Newer istiod also serves TLS xDS + CA on 15012 and keeps CA state next to the config dir: keep both private.
   const securityDir = `${configDir}-security`;
   const secureFlags = istiodFlags().includes('--secureGRPCAddr') ? ['--secureGRPCAddr', '127.0.0.1:0', '--securityDir', securityDir] : [];
-  const proc = spawnApp('istiod', [
+  const { command, args } = appCommand('istiod', [
     '--configDir', configDir,
     '--grpcAddr', '127.0.0.1:0',
     '--httpAddr', '127.0.0.1:0',
@@ -39,6 +39,9 @@ export async function startIstiod(configDir: string, extraArgs: string[] = [], r
     ...secureFlags,
     ...extraArgs,
   ]);
+  // ISTIOD_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles istiod; NODE_OPTIONS refuses such flags.
+  const nodeArgs = (process.env['ISTIOD_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const proc = spawn(command, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   track(proc);
   let logs = '';
   let ready: string | undefined;

@@ -3,11 +3,12 @@
 import type { Logger } from '@mesh/telemetry';
 import type { Change, ConfigSource } from '@mesh/kube';
 import { buildSnapshot, parseProxy, type MeshConfigInput, type MeshSnapshot, type Proxy } from '@mesh/model';
-import { generate, type GeneratedConfig } from '@mesh/translate';
+import { generate, generateWithOutbound, outboundGroupKey, type GeneratedConfig } from '@mesh/translate';
 import { AdsServer, TypeUrl, type AdsConnectionInfo, type AdsProvider, type EnvoyJson } from '@mesh/xds';
 import { intake, type RejectedConfig } from './config-intake.ts';
 import { Debouncer } from './debounce.ts';
-import { affectsXds } from './push-relevance.ts';
+import { OutboundGroups } from './outbound-groups.ts';
+import { affectsXds, clustersUnaffected, endpointKinds, pushTypesFor } from './push-relevance.ts';
 import { ResourceInterner } from './resource-interning.ts';
 import type { PilotMetrics } from './metrics.ts';
 
@@ -28,9 +29,6 @@ interface PushRequest {
   firstAt: number;
 }
 
-/** Kinds whose changes only move endpoints (EDS push, no CDS/LDS/RDS regeneration needed). */
-const endpointKinds = new Set(['EndpointSlice', 'Endpoints']);
-
 interface ProxyState {
   proxy: Proxy;
   version: number;
@@ -45,6 +43,8 @@ export class DiscoveryService implements AdsProvider {
   private readonly proxies = new Map<string, ProxyState>();
   /** Identical resources of different proxies share one object (memory, and one encoding per distinct resource). */
   private readonly interner = new ResourceInterner();
+  /** Sidecars with the same outbound group key share one generated outbound part per snapshot version. */
+  private readonly groups = new OutboundGroups((version, outbound) => this.interner.internOutbound(version, outbound));
   private readonly debouncer: Debouncer<PushRequest>;
   private readonly opts: DiscoveryOptions;
   private syncedValue = false;
@@ -139,7 +139,10 @@ export class DiscoveryService implements AdsProvider {
     const state = this.proxies.get(connId);
     if (state && state.version === this.snapshotVersion) return state.config;
     const started = performance.now();
-    const config = this.interner.intern(this.snapshotVersion, generate(this.snapshotValue, proxy));
+    const key = outboundGroupKey(this.snapshotValue, proxy);
+    const generated =
+      key === undefined ? generate(this.snapshotValue, proxy) : generateWithOutbound(this.snapshotValue, proxy, this.groups.get(this.snapshotValue, proxy, key));
+    const config = this.interner.intern(this.snapshotVersion, generated);
     if (config.errors.length > 0 && state?.config.errors.join() !== config.errors.join()) {
       this.opts.logger.warn({ proxy: proxy.id, errors: config.errors }, 'generate: invalid config left out');
     }
@@ -148,7 +151,8 @@ export class DiscoveryService implements AdsProvider {
     return config;
   }
 
-  private rebuild(): void {
+  /** Rebuilds the snapshot from the source; `changes` (undefined = unknown, e.g. the initial load) lets unchanged parts be reused. */
+  private rebuild(changes?: readonly Change[]): void {
     const ns = this.opts.istioNamespace ?? 'istio-system';
     const { resources, rejected, meshConfig } = intake(this.opts.source.list(), { istioNamespace: ns });
     for (const r of rejected) {
@@ -160,6 +164,7 @@ export class DiscoveryService implements AdsProvider {
     const previousErrors = new Set(this.snapshotValue.errors);
     this.snapshotValue = buildSnapshot(resources, { ...this.opts.meshConfig, ...meshConfig });
     this.snapshotVersion++;
+    this.groups.advance(this.snapshotVersion, changes !== undefined && clustersUnaffected(changes));
     for (const e of this.snapshotValue.errors) if (!previousErrors.has(e)) this.opts.logger.warn({ error: e }, 'config: object not usable, skipped');
     const m = this.opts.metrics;
     m.services.set(this.snapshotValue.services.length);
@@ -169,8 +174,7 @@ export class DiscoveryService implements AdsProvider {
 
   private async push(req: PushRequest, stats: { events: number; quietMs: number; sinceFirstMs: number }): Promise<void> {
     const started = Date.now();
-    const kinds = new Set(req.changes.map((c) => c.object.kind));
-    const endpointOnly = [...kinds].every((k) => endpointKinds.has(k));
+    const endpointOnly = req.changes.every((c) => endpointKinds.has(c.object.kind));
     const reason = endpointOnly ? 'endpoint' : 'config';
     this.opts.metrics.pushTriggers.inc({ type: reason });
     this.opts.metrics.debounceTime.observe(stats.sinceFirstMs / 1000);
@@ -178,8 +182,9 @@ export class DiscoveryService implements AdsProvider {
       { events: stats.events, configs: [...new Set(req.changes.map((c) => c.key))].slice(0, 10), quietMs: stats.quietMs, sinceFirstMs: stats.sinceFirstMs, endpointOnly },
       'push: debounce stable',
     );
-    this.rebuild();
-    this.ads.push(endpointOnly ? { types: [TypeUrl.ClusterLoadAssignment] } : {});
+    this.rebuild(req.changes);
+    const types = pushTypesFor(req.changes);
+    this.ads.push(types === undefined ? {} : { types });
     await this.ads.idle();
     this.opts.metrics.convergence.observe((Date.now() - req.firstAt) / 1000);
     Object.assign(this.lastPush, { at: new Date(), reason, durationMs: Date.now() - started });

@@ -76,19 +76,31 @@ export function outboundGroupKey(snapshot: MeshSnapshot, proxy: Proxy): string |
   return JSON.stringify([proxy.namespace, sidecarIndex, labelBits, proxy.dnsDomain, proxy.interceptionMode, loc]);
 }
 
-/** Builds the outbound part of a sidecar's config (see outboundGroupKey for what it may be shared under). */
-export function generateOutbound(snapshot: MeshSnapshot, proxy: Proxy): OutboundConfig {
+/**
+ * Builds the outbound part of a sidecar's config (see outboundGroupKey for what it may be shared under). With
+ * `reuseClustersOf`, the clusters, endpoints and their errors are taken from that earlier result instead of being
+ * rebuilt: the caller asserts that nothing they are built from (services, endpoints, DestinationRules, Sidecars,
+ * mesh config) changed since, e.g. when only VirtualServices did.
+ */
+export function generateOutbound(snapshot: MeshSnapshot, proxy: Proxy, reuseClustersOf?: OutboundConfig): OutboundConfig {
   const ctx = proxyContext(snapshot, proxy);
-  const outbound = buildOutboundClusters(ctx);
-  const clusterErrors = ctx.errors.splice(0);
+  let clusters = reuseClustersOf?.clusters;
+  let endpoints = reuseClustersOf?.endpoints;
+  let clusterErrors = reuseClustersOf?.errors.clusters;
+  if (clusters === undefined || endpoints === undefined || clusterErrors === undefined) {
+    const outbound = buildOutboundClusters(ctx);
+    clusters = byName(outbound.clusters);
+    endpoints = byName(outbound.endpoints, 'cluster_name');
+    clusterErrors = ctx.errors.splice(0);
+  }
   const out = buildOutboundListeners(ctx);
   const listeners = [...out.listeners];
   if (proxy.interceptionMode !== 'NONE') listeners.push(buildVirtualOutbound(ctx));
   const listenerErrors = ctx.errors.splice(0);
   const routes = [...out.httpPorts.map((p) => buildSidecarRouteConfig(ctx, p)), ...out.sniffed.map((s) => buildSniffedRouteConfig(ctx, s.service, s.port))];
   return {
-    clusters: byName(outbound.clusters),
-    endpoints: byName(outbound.endpoints, 'cluster_name'),
+    clusters,
+    endpoints,
     listeners: byName(listeners),
     routes: byName(routes),
     errors: { clusters: clusterErrors, listeners: listenerErrors, routes: ctx.errors.splice(0) },
