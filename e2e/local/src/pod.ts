@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { chownSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appCommand } from '@mesh/testing';
+import { appCommand, appEntry } from '@mesh/testing';
 import { startProcess, runToCompletion, wrappedCommand, type ManagedProcess } from './managed-process.ts';
 import { createPodNetns } from './network.ts';
 import type { SlotNetwork } from './addresses.ts';
@@ -48,7 +48,7 @@ export interface PodContext {
 }
 
 /** The proxy binary the agent runs: our mesh-proxy from source, or another (e.g. a real Envoy) from MESH_LOCAL_PROXY_BIN. */
-const proxyEntry = process.env['MESH_LOCAL_PROXY_BIN'] ?? (appCommand('mesh-proxy').args[1] as string);
+const proxyEntry = process.env['MESH_LOCAL_PROXY_BIN'] ?? appEntry('mesh-proxy');
 
 /** A running pod. */
 export class Pod {

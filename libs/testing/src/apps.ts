@@ -13,11 +13,21 @@ const appEntries: Record<string, string> = {
   istioctl: 'apps/istioctl/src/main.ts',
 };
 
-/** The command that runs one of the apps from source on the current Node (no build needed). */
-export function appCommand(bin: string, args: string[] = []): { command: string; args: string[] } {
+/** Absolute path of an app's source entry (main.ts). */
+export function appEntry(bin: string): string {
   const entry = appEntries[bin];
   if (!entry) throw new Error(`unknown app ${bin}`);
-  return { command: process.execPath, args: ['--conditions=@mesh/source', resolve(repoRoot, entry), ...args] };
+  return resolve(repoRoot, entry);
+}
+
+/** Node flags an app's launchers pass (mesh-proxy: see apps/proxy/bin/mesh-proxy.js). */
+const appNodeFlags: Record<string, string[]> = {
+  'mesh-proxy': ['--max-semi-space-size=8'],
+};
+
+/** The command that runs one of the apps from source on the current Node (no build needed). */
+export function appCommand(bin: string, args: string[] = []): { command: string; args: string[] } {
+  return { command: process.execPath, args: [...(appNodeFlags[bin] ?? []), '--conditions=@mesh/source', appEntry(bin), ...args] };
 }
 
 /** Spawns an app from source; stdout/stderr are piped so tests can read them. */

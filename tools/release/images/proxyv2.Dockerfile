@@ -27,10 +27,10 @@ COPY --from=builder /src/node_modules ./node_modules
 COPY --from=builder /src/libs ./libs
 COPY --from=builder /src/apps ./apps
 # Image-only step: the commands upstream's image puts on PATH. The agent starts /usr/local/bin/envoy by default.
-RUN wrap() { printf '#!/bin/sh\nexec node /usr/local/lib/mesh/%s "$@"\n' "$2" > "/usr/local/bin/$1"; chmod 0755 "/usr/local/bin/$1"; } \
+RUN wrap() { printf '#!/bin/sh\nexec node %s/usr/local/lib/mesh/%s "$@"\n' "${3:+$3 }" "$2" > "/usr/local/bin/$1"; chmod 0755 "/usr/local/bin/$1"; } \
  && wrap pilot-agent apps/pilot-agent/bin/pilot-agent.js \
- && wrap envoy apps/proxy/bin/mesh-proxy.js \
- && wrap mesh-proxy apps/proxy/bin/mesh-proxy.js \
+ && wrap envoy apps/proxy/bin/mesh-proxy.js --max-semi-space-size=8 \
+ && wrap mesh-proxy apps/proxy/bin/mesh-proxy.js --max-semi-space-size=8 \
  && wrap istio-iptables apps/init/bin/istio-iptables.js \
  && groupadd --system --gid 1337 istio-proxy \
  && useradd --system --uid 1337 --gid 1337 --home-dir /etc/istio/proxy istio-proxy \
