@@ -49,7 +49,7 @@ const hcm = (statPrefix: string, routes: object[], extra: object = {}) => ({
   typed_config: { '@type': T.hcm, stat_prefix: statPrefix, route_config: { name: statPrefix, virtual_hosts: [{ name: 'all', domains: ['*'], routes }] }, http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': T.router } }], ...extra },
 });
 const route = (prefix: string, cluster: string) => ({ match: { prefix }, route: { cluster } });
-/** An ISTIO_MUTUAL-style upstream: workload cert + ROOTCA from SDS, the peer must have `san`. */
+/** An ISTIO_MUTUAL upstream as istiod generates it: workload cert + ROOTCA from SDS, mesh ALPN, the peer must have `san`. */
 const mutualCluster = (name: string, port: number, san: string) =>
   staticCluster(name, socketAddress(port), {
     transport_socket: {
@@ -58,15 +58,52 @@ const mutualCluster = (name: string, port: number, san: string) =>
         '@type': T.upstream,
         sni: 'outbound_.9080_._.reviews.default.svc.cluster.local',
         common_tls_context: {
+          alpn_protocols: ['istio-peer-exchange', 'istio'],
           tls_certificate_sds_secret_configs: [sds('default')],
           combined_validation_context: { default_validation_context: { match_subject_alt_names: [{ exact: san }] }, validation_context_sds_secret_config: sds('ROOTCA') },
         },
       },
     },
   });
+/** Istio's istio.alpn filter, wrapped in a TypedStruct (how a config without the Istio proto carries it). */
+const istioAlpn = {
+  name: 'istio.alpn',
+  typed_config: {
+    '@type': 'type.googleapis.com/udpa.type.v1.TypedStruct',
+    type_url: 'type.googleapis.com/istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig',
+    value: {
+      alpn_override: [
+        { alpn_override: ['istio-http/1.0', 'istio'] },
+        { upstream_protocol: 'HTTP11', alpn_override: ['istio-http/1.1', 'istio'] },
+        { upstream_protocol: 'HTTP2', alpn_override: ['istio-h2', 'istio'] },
+      ],
+    },
+  },
+};
+const inboundTls = {
+  name: 'envoy.transport_sockets.tls',
+  typed_config: {
+    '@type': T.downstream,
+    require_client_certificate: true,
+    common_tls_context: {
+      alpn_protocols: ['h2', 'http/1.1'],
+      tls_certificate_sds_secret_configs: [sds('default')],
+      combined_validation_context: { default_validation_context: { match_subject_alt_names: [{ prefix: 'spiffe://cluster.local/' }] }, validation_context_sds_secret_config: sds('ROOTCA') },
+    },
+  },
+};
 
-/** A sidecar-like bootstrap: mTLS inbound listener → backend, plaintext outbound listener → mTLS clusters. */
-function bootstrap(p: { admin: number; inbound: number; outbound: number; backend: number; socket: string }): object {
+/**
+ * A sidecar-like bootstrap. Inbound: Istio's mTLS chains chosen by ALPN (istio-http/* → HTTP connection manager
+ * forwarding the verified peer identity; istio-peer-exchange/istio → TCP proxy to the plain backend). Outbound:
+ * a listener with istio.alpn and one without, both to the same mTLS cluster.
+ */
+function bootstrap(p: { admin: number; inbound: number; outbound: number; outboundTcp: number; backend: number; tcpBackend: number; socket: string }): object {
+  const withAlpn = (statPrefix: string, routes: object[]) => {
+    const f = hcm(statPrefix, routes);
+    const filters = [istioAlpn, ...f.typed_config.http_filters];
+    return { ...f, typed_config: { ...f.typed_config, http_filters: filters } };
+  };
   return {
     node: { id: 'sidecar~127.0.0.1~reviews-v1.default~default.svc.cluster.local', cluster: 'reviews.default' },
     admin: { address: socketAddress(p.admin) },
@@ -75,28 +112,26 @@ function bootstrap(p: { admin: number; inbound: number; outbound: number; backen
         {
           name: 'inbound_mtls',
           address: socketAddress(p.inbound),
+          listener_filters: [{ name: 'envoy.filters.listener.tls_inspector', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector' } }],
           filter_chains: [
             {
-              transport_socket: {
-                name: 'envoy.transport_sockets.tls',
-                typed_config: {
-                  '@type': T.downstream,
-                  require_client_certificate: true,
-                  common_tls_context: {
-                    alpn_protocols: ['h2', 'http/1.1'],
-                    tls_certificate_sds_secret_configs: [sds('default')],
-                    combined_validation_context: { default_validation_context: { match_subject_alt_names: [{ prefix: 'spiffe://cluster.local/' }] }, validation_context_sds_secret_config: sds('ROOTCA') },
-                  },
-                },
-              },
+              filter_chain_match: { transport_protocol: 'tls', application_protocols: ['istio-http/1.0', 'istio-http/1.1', 'istio-h2'] },
+              transport_socket: inboundTls,
               filters: [hcm('inbound', [route('/', 'backend')], { forward_client_cert_details: 'APPEND_FORWARD', set_current_client_cert_details: { uri: true } })],
+            },
+            {
+              filter_chain_match: { transport_protocol: 'tls', application_protocols: ['istio-peer-exchange', 'istio'] },
+              transport_socket: inboundTls,
+              filters: [{ name: 'envoy.filters.network.tcp_proxy', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', stat_prefix: 'inbound_tcp', cluster: 'tcp_backend' } }],
             },
           ],
         },
-        { name: 'outbound', address: socketAddress(p.outbound), filter_chains: [{ filters: [hcm('outbound', [route('/wrong-san', 'mtls_wrong_san'), route('/', 'mtls')])] }] },
+        { name: 'outbound', address: socketAddress(p.outbound), filter_chains: [{ filters: [withAlpn('outbound', [route('/wrong-san', 'mtls_wrong_san'), route('/', 'mtls')])] }] },
+        { name: 'outbound_no_alpn_filter', address: socketAddress(p.outboundTcp), filter_chains: [{ filters: [hcm('outbound_plain', [route('/', 'mtls')])] }] },
       ],
       clusters: [
         staticCluster('backend', socketAddress(p.backend)),
+        staticCluster('tcp_backend', socketAddress(p.tcpBackend)),
         mutualCluster('mtls', p.inbound, reviews),
         mutualCluster('mtls_wrong_san', p.inbound, 'spiffe://cluster.local/ns/default/sa/ratings'),
         staticCluster('sds-grpc', { pipe: { path: p.socket } }, { typed_extension_protocol_options: { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': T.http, explicit_http_config: { http2_protocol_options: {} } } } }),
@@ -121,7 +156,7 @@ async function get(url: string): Promise<{ status: number; body: string }> {
 /** The certificate a TLS handshake with the inbound listener presents (we authenticate with a CA-signed client cert). */
 function serverCertificate(port: number, client: { cert: string; key: string; ca: string }): Promise<X509Certificate> {
   return new Promise((resolve, reject) => {
-    const s = tls.connect({ host: '127.0.0.1', port, ...client, ALPNProtocols: ['http/1.1'], checkServerIdentity: () => undefined }, () => {
+    const s = tls.connect({ host: '127.0.0.1', port, ...client, ALPNProtocols: ['istio-http/1.1'], checkServerIdentity: () => undefined }, () => {
       const raw = s.getPeerCertificate().raw;
       s.destroy();
       resolve(new X509Certificate(raw));
@@ -149,7 +184,7 @@ function leafOf(chainPem: string): X509Certificate {
 
 interface Sidecar {
   proc: ChildProcess;
-  ports: { admin: number; inbound: number; outbound: number; backend: number; socket: string };
+  ports: { admin: number; inbound: number; outbound: number; outboundTcp: number; backend: number; tcpBackend: number; socket: string };
   log: () => string;
 }
 
@@ -157,6 +192,8 @@ let ca: CertificateAuthority;
 let dir: string;
 let backend: http.Server;
 let backendPort: number;
+let tcpBackend: http.Server;
+let tcpBackendPort: number;
 let client: { cert: string; key: string; ca: string };
 const cleanups: Array<() => Promise<void> | void> = [];
 
@@ -170,7 +207,7 @@ function newCache(): SecretCache {
 }
 
 async function startSidecar(socket: string): Promise<Sidecar> {
-  const ports = { admin: await freePort(), inbound: await freePort(), outbound: await freePort(), backend: backendPort, socket };
+  const ports = { admin: await freePort(), inbound: await freePort(), outbound: await freePort(), outboundTcp: await freePort(), backend: backendPort, tcpBackend: tcpBackendPort, socket };
   const file = join(dir, `bootstrap-${ports.admin}.json`);
   writeFileSync(file, JSON.stringify(bootstrap(ports)));
   const proc = spawnApp('mesh-proxy', ['-c', file, '--log-level', 'info']);
@@ -195,11 +232,15 @@ beforeAll(async () => {
   backend = http.createServer((req, res) => res.end(JSON.stringify({ path: req.url, xfcc: req.headers['x-forwarded-client-cert'] ?? null })));
   await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
   backendPort = (backend.address() as net.AddressInfo).port;
+  tcpBackend = http.createServer((_req, res) => res.end('reached through the mesh TCP chain'));
+  await new Promise<void>((r) => tcpBackend.listen(0, '127.0.0.1', r));
+  tcpBackendPort = (tcpBackend.address() as net.AddressInfo).port;
 }, 30_000);
 
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
   await new Promise((r) => backend?.close(r));
+  await new Promise((r) => tcpBackend?.close(r));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -240,10 +281,19 @@ describe('mesh-proxy with secrets from the agent SDS socket', () => {
     expect(r.status).toBe(503);
   });
 
+  it('picks the inbound chain by the ALPN istio.alpn sets: istio-http/1.1 reaches HTTP, the cluster\'s own ALPN the TCP chain', async () => {
+    const viaHttp = await get(`http://127.0.0.1:${sidecar.ports.outbound}/alpn`);
+    expect(viaHttp.status).toBe(200);
+    expect((JSON.parse(viaHttp.body) as { path: string }).path).toBe('/alpn');
+    const viaTcp = await get(`http://127.0.0.1:${sidecar.ports.outboundTcp}/alpn`);
+    expect(viaTcp.status).toBe(200);
+    expect(viaTcp.body).toBe('reached through the mesh TCP chain');
+  });
+
   it('refuses plaintext on the mTLS listener and clients without a certificate', async () => {
     expect(await plaintextAttempt(sidecar.ports.inbound)).not.toMatch(/^HTTP\//);
     const noCert = await new Promise<string>((resolve) => {
-      const s = tls.connect({ host: '127.0.0.1', port: sidecar.ports.inbound, ca: ca.rootPem, ALPNProtocols: ['http/1.1'], checkServerIdentity: () => undefined }, () => {
+      const s = tls.connect({ host: '127.0.0.1', port: sidecar.ports.inbound, ca: ca.rootPem, ALPNProtocols: ['istio-http/1.1'], checkServerIdentity: () => undefined }, () => {
         s.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n');
       });
       let data = '';

@@ -180,8 +180,10 @@ export class UpstreamPool {
 
   /** An HTTP/2 session to `host`, connecting when there is none usable. */
   session(host: UpstreamHost, t: TlsClientConfig | undefined, connectTimeoutMs: number): http2.ClientHttp2Session {
-    const existing = this.sessions.get(host.key);
-    if (existing && !existing.closed && !existing.destroyed) return this.countStream(host.key, existing);
+    // Sessions differ by the ALPN they negotiated (Istio's istio.alpn filter can override it per listener).
+    const key = t !== undefined && t.alpn.length ? `${host.key}|${t.alpn.join(',')}` : host.key;
+    const existing = this.sessions.get(key);
+    if (existing && !existing.closed && !existing.destroyed) return this.countStream(key, existing);
     const spec = host.spec;
     const authority = t ? `https://${host.key}` : `http://${host.key}`;
     const opts: http2.SecureClientSessionOptions = { peerMaxConcurrentStreams: 1000 };
@@ -216,14 +218,14 @@ export class UpstreamPool {
       clearTimeout(timer);
       this.observer.stats.cxActive.dec();
       host.activeConnections--;
-      if (this.sessions.get(host.key) === session) this.sessions.delete(host.key);
+      if (this.sessions.get(key) === session) this.sessions.delete(key);
     });
     session.once('goaway', () => {
-      if (this.sessions.get(host.key) === session) this.sessions.delete(host.key);
+      if (this.sessions.get(key) === session) this.sessions.delete(key);
     });
-    if (!this.closed) this.sessions.set(host.key, session);
+    if (!this.closed) this.sessions.set(key, session);
     session.unref();
-    return this.countStream(host.key, session);
+    return this.countStream(key, session);
   }
 
   // max_requests_per_connection for HTTP/2: a session that reached it takes no new streams and closes (GOAWAY)

@@ -4,6 +4,7 @@ import { ExtensionType, filterNameToType, passThroughFilterTypes } from '../conf
 import { compileRouteConfig } from '../router/compile-route-config.ts';
 import type { CompiledRouteConfig } from '../router/route-types.ts';
 import { compileAccessLogs, type AccessLogger } from './access-log.ts';
+import { compileAlpnOverride, istioAlpnConfig, type AlpnOverride } from './alpn-override.ts';
 import { compileClientCertPolicy, type ClientCertPolicy } from './client-cert-header.ts';
 import { compileFault, type FaultPolicy } from './fault-policy.ts';
 import { compileRbacFilter, type RbacPolicy } from './rbac-policy.ts';
@@ -29,6 +30,8 @@ export interface CompiledHcm {
   /** RBAC HTTP filters in chain order; every one must allow the request. */
   readonly rbac: readonly RbacPolicy[];
   readonly accessLogs: readonly AccessLogger[];
+  /** Istio's istio.alpn filter: the upstream TLS ALPN list by upstream protocol. */
+  readonly alpnOverride: AlpnOverride | undefined;
 }
 
 /** Compiles the typed_config of an http_connection_manager network filter. */
@@ -51,6 +54,7 @@ export function compileHcm(v: Json, path: string): CompiledHcm {
   let fault: FaultPolicy | undefined;
   let corsEnabled = false;
   const rbac: RbacPolicy[] = [];
+  let alpnOverride: AlpnOverride | undefined;
   const filters = arr(v['http_filters'], `${path}.http_filters`);
   let sawRouter = false;
   filters.forEach((f, i) => {
@@ -60,7 +64,9 @@ export function compileHcm(v: Json, path: string): CompiledHcm {
     const tc = obj(fo['typed_config'], `${fp}.typed_config`);
     const type = anyType(tc) || filterNameToType[name] || '';
     if (sawRouter) throw new ConfigError(fp, 'the router filter must be the last HTTP filter');
-    if (type === ExtensionType.Router) sawRouter = true;
+    const alpn = istioAlpnConfig(tc, `${fp}.typed_config`);
+    if (alpn !== undefined) alpnOverride = compileAlpnOverride(alpn.config, alpn.path);
+    else if (type === ExtensionType.Router) sawRouter = true;
     else if (type === ExtensionType.Fault) {
       faultEnabled = true;
       if (Object.keys(tc).length > 1) fault = compileFault(tc, `${fp}.typed_config`);
@@ -96,5 +102,6 @@ export function compileHcm(v: Json, path: string): CompiledHcm {
     clientCert: compileClientCertPolicy(v, path),
     rbac,
     accessLogs: compileAccessLogs(v['access_log'], `${path}.access_log`),
+    alpnOverride,
   };
 }

@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerR
 import type { Http2ServerRequest } from 'node:http2';
 import type { AttemptOutcome, ClusterRuntime } from '../cluster/cluster-runtime.ts';
 import type { AccessLogRecord } from '../http/access-log.ts';
+import { alpnFor } from '../http/alpn-override.ts';
 import { applyClientCert } from '../http/client-cert-header.ts';
 import type { CompiledHcm } from '../http/compile-hcm.ts';
 import { resetResponse, sendLocalReply, type DownstreamResponse } from '../http/local-reply.ts';
@@ -210,10 +211,19 @@ export class Exchange {
       if (this.in.action.autoHostRewrite) attemptHead.authority = host.key;
     }
     const perTry = this.retry?.perTryTimeoutMs ?? 0;
-    const attempt = new UpstreamAttempt(c, host, attemptHead, this.body, h2, {
-      onResponse: (r) => this.onResponse(attempt, r),
-      onFailure: (kind, detail) => this.onAttemptFailed(attempt, kind, detail),
-    });
+    const alpn = alpnFor(this.in.hcm.alpnOverride, h2, this.in.req.httpVersion);
+    const attempt = new UpstreamAttempt(
+      c,
+      host,
+      attemptHead,
+      this.body,
+      h2,
+      {
+        onResponse: (r) => this.onResponse(attempt, r),
+        onFailure: (kind, detail) => this.onAttemptFailed(attempt, kind, detail),
+      },
+      alpn,
+    );
     this.attempt = attempt;
     if (perTry > 0) {
       this.perTryTimer = setTimeout(() => {

@@ -1,6 +1,7 @@
 // request_mirror_policies: a copy of the request goes to each mirror cluster (host suffixed "-shadow") once the
 // body is complete; mirror responses are discarded and never affect the primary request.
 import { Readable } from 'node:stream';
+import { alpnFor } from '../http/alpn-override.ts';
 import type { ForwardDeps, ForwardInput } from './forwarder.ts';
 import { RequestBody } from './request-body.ts';
 import { UpstreamAttempt, type UpstreamRequestHead } from './upstream-attempt.ts';
@@ -20,14 +21,15 @@ export function sendMirrors(deps: ForwardDeps, input: ForwardInput, head: Upstre
       const authority = head.authority.replace(/^([^:]*)/, '$1-shadow');
       const copy = new RequestBody(Readable.from(chunks), Infinity, chunks.length > 0);
       c.stats.rqTotal.inc();
-      new UpstreamAttempt(c, host, { ...head, authority, headers: { ...head.headers } }, copy, h2, {
-        onResponse: (r) => {
+      const callbacks = {
+        onResponse: (r: { status: number; body: Readable }) => {
           c.stats.response(r.status);
           r.body.resume();
           c.endRequest();
         },
         onFailure: () => c.endRequest(),
-      });
+      };
+      new UpstreamAttempt(c, host, { ...head, authority, headers: { ...head.headers } }, copy, h2, callbacks, alpnFor(input.hcm.alpnOverride, h2, input.req.httpVersion));
     }
   });
 }

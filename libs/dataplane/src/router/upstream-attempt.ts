@@ -5,6 +5,7 @@ import http2 from 'node:http2';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import type { ClusterRuntime } from '../cluster/cluster-runtime.ts';
+import { withAlpn } from '../http/alpn-override.ts';
 import type { UpstreamHost } from '../lb/upstream-host.ts';
 import type { TlsClientConfig } from '../tls/tls-types.ts';
 import type { RequestBody } from './request-body.ts';
@@ -49,14 +50,16 @@ export class UpstreamAttempt {
   private h2: http2.ClientHttp2Stream | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
 
-  constructor(cluster: ClusterRuntime, host: UpstreamHost, head: UpstreamRequestHead, body: RequestBody, useHttp2: boolean, cb: AttemptCallbacks) {
+  /** `alpn` replaces the TLS ALPN list of the cluster (Istio's istio.alpn filter), when given. */
+  constructor(cluster: ClusterRuntime, host: UpstreamHost, head: UpstreamRequestHead, body: RequestBody, useHttp2: boolean, cb: AttemptCallbacks, alpn?: readonly string[]) {
     this.cluster = cluster;
     this.host = host;
     this.cb = cb;
     this.body = body;
     host.activeRequests++;
     host.requestsTotal++;
-    const tls = cluster.tlsFor(host);
+    const clusterTls = cluster.tlsFor(host);
+    const tls = clusterTls === undefined ? undefined : withAlpn(clusterTls, alpn);
     const pending = tls?.pendingSecret;
     if (pending !== undefined) {
       queueMicrotask(() => this.fail('connect-failure', `TLS secret "${pending}" is not ready`));

@@ -1,5 +1,6 @@
 // Checks a Secret resource before it is accepted (the SDS client NACKs what fails): a tls_certificate must be a
 // certificate chain with its matching private key, a validation_context's trusted_ca must parse as certificates.
+import { X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import { ConfigError, obj, type Json } from '../config/json-reader.ts';
 import { dataSource } from './compile-tls.ts';
@@ -26,7 +27,10 @@ function checkValidation(secret: Json): string[] {
   const vc = obj(secret['validation_context'], 'validation_context');
   const ca = dataSource(vc['trusted_ca'], 'validation_context.trusted_ca');
   if (ca === undefined) return [];
+  const blocks = ca.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) return ['validation_context.trusted_ca: not a PEM certificate bundle: no CERTIFICATE block'];
   try {
+    for (const pem of blocks) new X509Certificate(pem);
     createSecureContext({ ca });
     return [];
   } catch (e) {
