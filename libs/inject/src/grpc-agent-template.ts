@@ -5,6 +5,7 @@
 // template so the injected pods match upstream's golden.
 import type { JsonObject, JsonValue } from './go-yaml.ts';
 import { goString, isObj, truthy } from './json-util.ts';
+import { agentArgs, proxyImageFor, setImagePullSecrets, templateVolumes } from './template-shared.ts';
 import {
   annotationOr, appContainerNames, proxyResources, statusPort, value, type RenderedPod, type TemplateData,
 } from './template-data.ts';
@@ -42,24 +43,15 @@ export function renderGrpcAgent(d: TemplateData): RenderedPod {
     containers: [agentContainer(d), ...apps.map((name) => appContainer(d, name))],
     volumes: volumes(d),
   };
-  const secrets = value(d, 'global.imagePullSecrets');
-  if (Array.isArray(secrets) && secrets.length > 0) spec['imagePullSecrets'] = secrets.map((s) => ({ name: goString(s) }));
+  setImagePullSecrets(spec, d);
   return { metadata: { labels, annotations }, spec };
 }
 
 function agentContainer(d: TemplateData): JsonObject {
   const c: JsonObject = { name: 'istio-proxy' };
-  const img = annotationOr(d, 'sidecar.istio.io/proxyImage', value(d, 'global.proxy.image'));
-  c['image'] = img.includes('/') ? img : d.proxyImage;
+  c['image'] = proxyImageFor(d);
   c['ports'] = [{ containerPort: 15020, protocol: 'TCP', name: 'mesh-metrics' }];
-  const args: JsonValue[] = [
-    'proxy', 'sidecar', '--domain', `$(POD_NAMESPACE).svc.${goString(value(d, 'global.proxy.clusterDomain'))}`,
-    `--proxyLogLevel=${annotationOr(d, 'sidecar.istio.io/logLevel', value(d, 'global.proxy.logLevel'))}`,
-    `--proxyComponentLogLevel=${annotationOr(d, 'sidecar.istio.io/componentLogLevel', value(d, 'global.proxy.componentLogLevel'))}`,
-    `--log_output_level=${annotationOr(d, 'sidecar.istio.io/agentLogLevel', value(d, 'global.logging.level'))}`,
-  ];
-  if (truthy(value(d, 'global.sts.servicePort'))) args.push(`--stsPort=${goString(value(d, 'global.sts.servicePort'))}`);
-  if (truthy(value(d, 'global.logAsJson'))) args.push('--log_as_json');
+  const args = agentArgs(d, 'sidecar');
   c['args'] = args;
   // The app starts only once the agent has certificates and the bootstrap ready.
   c['lifecycle'] = {
@@ -173,44 +165,5 @@ function appContainer(d: TemplateData, name: string): JsonObject {
 }
 
 function volumes(d: TemplateData): JsonValue[] {
-  const v: JsonObject[] = [{ name: 'workload-socket' }];
-  if (value(d, 'global.caName') === 'GkeWorkloadCertificate') {
-    v.push({ name: 'gke-workload-certificate', csi: { driver: 'workloadcertificates.security.cloud.google.com' } });
-  } else v.push({ name: 'workload-certs' });
-  const bootstrap = d.annotations['sidecar.istio.io/bootstrapOverride'];
-  if (bootstrap !== undefined) v.push({ name: 'custom-bootstrap-volume', configMap: { name: bootstrap } });
-  v.push({ emptyDir: { medium: 'Memory' }, name: 'istio-xds' });
-  v.push({ name: 'istio-data', emptyDir: {} });
-  v.push({
-    name: 'istio-podinfo',
-    downwardAPI: {
-      items: [
-        { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
-        { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } },
-      ],
-    },
-  });
-  v.push({
-    name: 'istio-token',
-    projected: {
-      sources: [{
-        serviceAccountToken: { path: 'istio-token', expirationSeconds: 43200, audience: goString(value(d, 'global.sds.token.aud')) },
-      }],
-    },
-  });
-  if (value(d, 'global.pilotCertProvider') === 'istiod') {
-    const bundle = goString(value(d, 'global.trustBundleName'));
-    if (value(d, 'pilot.env.ENABLE_CLUSTER_TRUST_BUNDLE_API') === true) {
-      v.push({
-        name: 'istiod-ca-cert',
-        projected: { sources: [{ clusterTrustBundle: { name: `istio.io:istiod-ca:${bundle || 'root-cert'}`, path: 'root-cert.pem' } }] },
-      });
-    } else v.push({ name: 'istiod-ca-cert', configMap: { name: bundle || 'istio-ca-root-cert' } });
-  }
-  if (truthy(value(d, 'global.mountMtlsCerts'))) {
-    const sa = goString(d.spec['serviceAccountName']);
-    v.push({ name: 'istio-certs', secret: { optional: true, secretName: sa === '' ? 'istio.default' : `istio.${sa}` } });
-  }
-  v.push(...userEntries(d.annotations['sidecar.istio.io/userVolume']));
-  return v;
+  return [...templateVolumes(d, { credentialSocket: 'none', workloadCertsEmptyDir: false, memoryVolume: 'istio-xds', crl: false }), ...userEntries(d.annotations['sidecar.istio.io/userVolume'])];
 }

@@ -2,6 +2,7 @@
 // template data in, partial pod out. Field values follow the upstream template exactly.
 import type { JsonObject, JsonValue } from './go-yaml.ts';
 import { clone, goString, isObj, truthy } from './json-util.ts';
+import { agentArgs, proxyImageFor, setImagePullSecrets, templateVolumes } from './template-shared.ts';
 import {
   annotationOr, appContainerNames, excludeInboundPort, interceptionMode, nativeSidecar, proxyResources,
   statusPort, value, type RenderedPod, type TemplateData,
@@ -37,10 +38,7 @@ export function renderSidecar(d: TemplateData): RenderedPod {
   if (inits.length > 0) spec['initContainers'] = inits;
   if (!native) spec['containers'] = [proxy];
   spec['volumes'] = volumes(d);
-  const secrets = value(d, 'global.imagePullSecrets');
-  if (Array.isArray(secrets) && secrets.length > 0) {
-    spec['imagePullSecrets'] = secrets.map((s) => ({ name: goString(s) }));
-  }
+  setImagePullSecrets(spec, d);
   return { metadata: { labels: sidecarLabels(d), annotations }, spec };
 }
 
@@ -73,18 +71,10 @@ function proxyContainer(d: TemplateData, native: boolean, hold: boolean): JsonOb
   const tproxy = interceptionMode(d) === 'TPROXY';
   const capBind = annotationOr(d, 'sidecar.istio.io/capNetBindService', value(d, 'global.proxy.capNetBindService')) === 'true';
   const c: JsonObject = { name: 'istio-proxy' };
-  const img = annotationOr(d, 'sidecar.istio.io/proxyImage', value(d, 'global.proxy.image'));
-  c['image'] = img.includes('/') ? img : d.proxyImage;
+  c['image'] = proxyImageFor(d);
   if (native) c['restartPolicy'] = 'Always';
   c['ports'] = [{ containerPort: 15090, protocol: 'TCP', name: 'http-envoy-prom' }];
-  const args: JsonValue[] = [
-    'proxy', 'sidecar', '--domain', `$(POD_NAMESPACE).svc.${goString(value(d, 'global.proxy.clusterDomain'))}`,
-    `--proxyLogLevel=${annotationOr(d, 'sidecar.istio.io/logLevel', value(d, 'global.proxy.logLevel'))}`,
-    `--proxyComponentLogLevel=${annotationOr(d, 'sidecar.istio.io/componentLogLevel', value(d, 'global.proxy.componentLogLevel'))}`,
-    `--log_output_level=${annotationOr(d, 'sidecar.istio.io/agentLogLevel', value(d, 'global.logging.level'))}`,
-  ];
-  if (truthy(value(d, 'global.sts.servicePort'))) args.push(`--stsPort=${goString(value(d, 'global.sts.servicePort'))}`);
-  if (truthy(value(d, 'global.logAsJson'))) args.push('--log_as_json');
+  const args = agentArgs(d, 'sidecar');
   if (truthy(value(d, 'global.proxy.outlierLogPath'))) {
     args.push(`--outlierLogPath=${goString(value(d, 'global.proxy.outlierLogPath'))}`);
   }
@@ -192,47 +182,7 @@ export function userEntries(raw: string | undefined): JsonObject[] {
 }
 
 function volumes(d: TemplateData): JsonValue[] {
-  const v: JsonObject[] = [{ name: 'workload-socket' }, { name: 'credential-socket' }];
-  if (value(d, 'global.caName') === 'GkeWorkloadCertificate') {
-    v.push({ name: 'gke-workload-certificate', csi: { driver: 'workloadcertificates.security.cloud.google.com' } });
-  } else v.push({ name: 'workload-certs' });
-  const bootstrap = d.annotations['sidecar.istio.io/bootstrapOverride'];
-  if (bootstrap !== undefined) v.push({ name: 'custom-bootstrap-volume', configMap: { name: bootstrap } });
-  v.push({ emptyDir: { medium: 'Memory' }, name: 'istio-envoy' });
-  v.push({ name: 'istio-data', emptyDir: {} });
-  v.push({
-    name: 'istio-podinfo',
-    downwardAPI: {
-      items: [
-        { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
-        { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } },
-      ],
-    },
-  });
-  v.push({
-    name: 'istio-token',
-    projected: {
-      sources: [{
-        serviceAccountToken: { path: 'istio-token', expirationSeconds: 43200, audience: goString(value(d, 'global.sds.token.aud')) },
-      }],
-    },
-  });
-  if (value(d, 'global.pilotCertProvider') === 'istiod') {
-    const bundle = goString(value(d, 'global.trustBundleName'));
-    if (value(d, 'pilot.env.ENABLE_CLUSTER_TRUST_BUNDLE_API') === true) {
-      v.push({
-        name: 'istiod-ca-cert',
-        projected: { sources: [{ clusterTrustBundle: { name: `istio.io:istiod-ca:${bundle || 'root-cert'}`, path: 'root-cert.pem' } }] },
-      });
-    } else v.push({ name: 'istiod-ca-cert', configMap: { name: bundle || 'istio-ca-root-cert' } });
-  }
-  v.push({ name: 'istio-ca-crl', configMap: { name: goString(value(d, 'pilot.crlConfigMapName')) || 'istio-ca-crl', optional: true } });
-  if (truthy(value(d, 'global.mountMtlsCerts'))) {
-    const sa = goString(d.spec['serviceAccountName']);
-    v.push({ name: 'istio-certs', secret: { optional: true, secretName: sa === '' ? 'istio.default' : `istio.${sa}` } });
-  }
-  v.push(...userEntries(d.annotations['sidecar.istio.io/userVolume']));
-  return v;
+  return [...templateVolumes(d, { credentialSocket: 'plain', workloadCertsEmptyDir: false, memoryVolume: 'istio-envoy', crl: true }), ...userEntries(d.annotations['sidecar.istio.io/userVolume'])];
 }
 
 export { excludeInboundPort };
