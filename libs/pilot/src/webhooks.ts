@@ -40,9 +40,24 @@ export function validateAdmissionReview(review: unknown): { status: number; body
   return respond({ allowed: true, ...(warnings.length ? { warnings } : {}) });
 }
 
-function contentTypeOk(req: FastifyRequest): boolean {
+/** The request's parsed JSON body, or undefined after answering 415/400 (wrong content type, empty, not JSON). */
+function readReview(req: FastifyRequest, reply: FastifyReply): unknown {
   const ct = String(req.headers['content-type'] ?? '');
-  return ct.startsWith('application/json');
+  if (!ct.startsWith('application/json')) {
+    void reply.code(415).send({ error: `unsupported content type ${ct}, want application/json` });
+    return undefined;
+  }
+  const text = typeof req.body === 'string' ? req.body : '';
+  if (text.length === 0) {
+    void reply.code(400).send({ error: 'no body found' });
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    void reply.code(400).send({ error: `could not decode body: ${(err as Error).message}` });
+    return undefined;
+  }
 }
 
 /** Registers /inject, /inject/*, /validate and /validate/* on a fastify instance. */
@@ -52,30 +67,16 @@ export function registerWebhooks(app: FastifyInstance, opts: WebhookOptions): vo
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 8 << 20 }, (_req, body, done) => done(null, body));
 
   const inject = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!contentTypeOk(req)) return reply.code(415).send({ error: `unsupported content type ${String(req.headers['content-type'] ?? '')}, want application/json` });
-    const text = typeof req.body === 'string' ? req.body : '';
-    if (text.length === 0) return reply.code(400).send({ error: 'no body found' });
-    let review: unknown;
-    try {
-      review = JSON.parse(text);
-    } catch (err) {
-      return reply.code(400).send({ error: `could not decode body: ${(err as Error).message}` });
-    }
+    const review = readReview(req, reply);
+    if (review === undefined) return reply;
     const response = handleAdmissionReview(review, opts.injectConfig(), { path: req.url.split('?')[0] ?? '/inject' });
     const r = (response as { response?: { allowed?: boolean; status?: { message?: string } } }).response;
     if (r?.allowed === false) opts.logger.warn({ path: req.url, reason: r.status?.message }, 'inject: request refused');
     return reply.code(200).send(response);
   };
   const validate = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!contentTypeOk(req)) return reply.code(415).send({ error: `unsupported content type ${String(req.headers['content-type'] ?? '')}, want application/json` });
-    const text = typeof req.body === 'string' ? req.body : '';
-    if (text.length === 0) return reply.code(400).send({ error: 'no body found' });
-    let review: unknown;
-    try {
-      review = JSON.parse(text);
-    } catch (err) {
-      return reply.code(400).send({ error: `could not decode body: ${(err as Error).message}` });
-    }
+    const review = readReview(req, reply);
+    if (review === undefined) return reply;
     const { status, body } = validateAdmissionReview(review);
     const resp = body['response'] as { allowed?: boolean; status?: { message?: string } } | undefined;
     if (resp?.allowed === false) opts.logger.info({ reason: resp.status?.message }, 'validate: config refused');
