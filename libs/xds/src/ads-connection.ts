@@ -14,6 +14,7 @@ import type {
 import { encodeResource, type EncodedResource } from './resource-encoding.ts';
 import type { EnvoyJson } from './snapshot.ts';
 import { pushOrder, shortTypeName, TypeUrl } from './type-urls.ts';
+import type { WriteBudget } from './write-budget.ts';
 
 /** What the connections share with their server. */
 export interface AdsServerContext {
@@ -24,6 +25,8 @@ export interface AdsServerContext {
   version(): string;
   /** control_plane.identifier for responses. */
   readonly controlPlaneId: string | undefined;
+  /** Bytes of responses in flight across all streams. */
+  readonly writeBudget: WriteBudget;
 }
 
 /** Types whose empty subscription means "everything" (xDS root types). */
@@ -94,6 +97,8 @@ export class AdsConnection implements AdsConnectionInfo {
   private pendingPush: Set<string> | undefined;
   private pendingForce = false;
   closed = false;
+  /** Releases of this stream's writes still in flight (returned to the budget when the stream goes away). */
+  private readonly inFlight = new Set<() => void>();
   /** Ends the underlying stream (set by the server). */
   cancel: (() => void) | undefined;
 
@@ -129,6 +134,23 @@ export class AdsConnection implements AdsConnectionInfo {
       this.types.set(typeUrl, state);
     }
     return state;
+  }
+
+  /** Reserves write budget for a response of `bytes`; the returned function releases it (call it when the write drained). */
+  async holdWriteBudget(bytes: number): Promise<() => void> {
+    const release = await this.context.writeBudget.acquire(bytes);
+    const done = (): void => {
+      this.inFlight.delete(done);
+      release();
+    };
+    this.inFlight.add(done);
+    return done;
+  }
+
+  /** Marks the stream closed and returns its unfinished writes' budget. */
+  close(): void {
+    this.closed = true;
+    for (const release of [...this.inFlight]) release();
   }
 
   /** Runs work after everything queued before it; errors are logged, never thrown into the stream. */

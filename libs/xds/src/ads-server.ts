@@ -30,6 +30,7 @@ import { DeltaStream } from './delta-stream.ts';
 import { sharedEncodingCache } from './resource-encoding.ts';
 import { decodeDeltaRequest, decodeDiscoveryRequest } from './discovery-wire.ts';
 import { SotwStream } from './sotw-stream.ts';
+import { WriteBudget } from './write-budget.ts';
 
 /** Options of an AdsServer. */
 export interface AdsServerOptions {
@@ -39,6 +40,8 @@ export interface AdsServerOptions {
   readonly controlPlaneId?: string;
   /** Largest accepted request (default 4 MiB, like ISTIO_GPRC_MAXRECVMSGSIZE). */
   readonly maxReceiveMessageBytes?: number;
+  /** Bytes of responses being written at once across all streams (default 64 MiB; one response always goes). */
+  readonly writeBudgetBytes?: number;
 }
 
 type StreamHandler = SotwStream | DeltaStream;
@@ -64,6 +67,7 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
       events: this,
       version: () => this.currentVersion,
       controlPlaneId: options.controlPlaneId,
+      writeBudget: new WriteBudget(options.writeBudgetBytes),
     };
   }
 
@@ -128,7 +132,7 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
   async close(): Promise<void> {
     const server = this.grpcServer;
     this.grpcServer = undefined;
-    for (const stream of this.streams) stream.conn.closed = true;
+    for (const stream of this.streams) stream.conn.close();
     if (server === undefined) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -152,7 +156,7 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
     let announced = false;
     const finish = (reason: string): void => {
       if (!this.streams.delete(stream)) return;
-      conn.closed = true;
+      conn.close();
       this.logger.info({ conn: conn.id, mode, reason }, 'ads: disconnected');
       if (announced) this.emit('disconnect', conn.status());
     };

@@ -118,7 +118,13 @@ export class DeltaStream {
       ...(conn.context.controlPlaneId === undefined ? {} : { control_plane: { identifier: conn.context.controlPlaneId } }),
     };
     if (conn.closed) return false;
-    this.call.write(encodeDeltaResponse(response));
+    const bytes = encodeDeltaResponse(response);
+    const release = await conn.holdWriteBudget(bytes.length);
+    if (conn.closed) {
+      release();
+      return false;
+    }
+    this.call.write(bytes, release);
     state.sent = nextSent;
     this.pendingNonces.set(nonce, { typeUrl: state.typeUrl, version });
     if (this.pendingNonces.size > 64) this.pendingNonces.delete(this.pendingNonces.keys().next().value ?? '');

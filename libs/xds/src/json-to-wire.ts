@@ -92,9 +92,26 @@ function valueToWire(field: protobuf.Field, value: unknown, path: string, depth:
   return scalarToWire(field.type, value, path);
 }
 
+const childTypes = new WeakMap<protobuf.Type, Map<string, protobuf.Type>>();
+
+/** `type.lookupType(name)`, memoized: the namespace walk showed up in every Struct and Value of every resource. */
+function childType(type: protobuf.Type, name: string): protobuf.Type {
+  let byName = childTypes.get(type);
+  if (byName === undefined) {
+    byName = new Map();
+    childTypes.set(type, byName);
+  }
+  let found = byName.get(name);
+  if (found === undefined) {
+    found = type.lookupType(name);
+    byName.set(name, found);
+  }
+  return found;
+}
+
 function structToWire(type: protobuf.Type, json: unknown, path: string, depth: number, options: WireOptions): WireMessage {
   if (!isObject(json)) throw new CodecError(path, `expected a JSON object (google.protobuf.Struct), got ${describeJson(json)}`);
-  const valueType = type.lookupType('Value');
+  const valueType = childType(type, 'Value');
   const fields: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(json)) fields[key] = messageToWire(valueType, item, keyPath(path, key), depth + 1, options);
   return { [wireName(type, 'fields')]: fields };
@@ -102,7 +119,7 @@ function structToWire(type: protobuf.Type, json: unknown, path: string, depth: n
 
 function listValueToWire(type: protobuf.Type, json: unknown, path: string, depth: number, options: WireOptions): WireMessage {
   if (!Array.isArray(json)) throw new CodecError(path, `expected a JSON array (google.protobuf.ListValue), got ${describeJson(json)}`);
-  const valueType = type.lookupType('Value');
+  const valueType = childType(type, 'Value');
   return { [wireName(type, 'values')]: json.map((item, i) => messageToWire(valueType, item, indexPath(path, i), depth + 1, options)) };
 }
 
@@ -114,8 +131,8 @@ function valueMessageToWire(type: protobuf.Type, json: unknown, path: string, de
   }
   if (typeof json === 'string') return { [wireName(type, 'string_value')]: json };
   if (typeof json === 'boolean') return { [wireName(type, 'bool_value')]: json };
-  if (Array.isArray(json)) return { [wireName(type, 'list_value')]: listValueToWire(type.lookupType('ListValue'), json, path, depth, options) };
-  if (isObject(json)) return { [wireName(type, 'struct_value')]: structToWire(type.lookupType('Struct'), json, path, depth, options) };
+  if (Array.isArray(json)) return { [wireName(type, 'list_value')]: listValueToWire(childType(type, 'ListValue'), json, path, depth, options) };
+  if (isObject(json)) return { [wireName(type, 'struct_value')]: structToWire(childType(type, 'Struct'), json, path, depth, options) };
   throw new CodecError(path, `unsupported JSON value ${describeJson(json)}`);
 }
 
@@ -169,6 +186,28 @@ function wellKnownToWire(type: protobuf.Type, json: unknown, path: string, depth
   }
 }
 
+/** Per-field facts messageToWire needs for every occurrence, computed once. */
+const fieldMetas = new WeakMap<protobuf.Field, { nullValue: boolean; proto3Optional: boolean }>();
+
+function fieldMeta(field: protobuf.Field): { nullValue: boolean; proto3Optional: boolean } {
+  let meta = fieldMetas.get(field);
+  if (meta === undefined) {
+    const resolvedName = field.resolvedType === null ? undefined : fullNameOf(field.resolvedType);
+    meta = {
+      nullValue: resolvedName === '.google.protobuf.Value' || resolvedName === '.google.protobuf.NullValue',
+      proto3Optional: field.options?.['proto3_optional'] === true,
+    };
+    fieldMetas.set(field, meta);
+  }
+  return meta;
+}
+
+/** The spelling under which `field` first appears in `json` (for the "set twice" error). */
+function firstSpelling(json: Record<string, unknown>, byName: Map<string, protobuf.Field>, field: protobuf.Field, second: string): string {
+  for (const key of Object.keys(json)) if (key !== second && byName.get(key) === field) return key;
+  return field.name;
+}
+
 /** Converts an Envoy JSON message of `type` into a protobufjs-encodable object; throws CodecError with the field path. */
 export function messageToWire(type: protobuf.Type, json: unknown, path = '', depth = 0, options: WireOptions = strictOptions): WireMessage {
   if (depth > maxDepth) throw new CodecError(path, `nesting deeper than ${maxDepth} levels`);
@@ -176,24 +215,31 @@ export function messageToWire(type: protobuf.Type, json: unknown, path = '', dep
   if (!isObject(json)) throw new CodecError(path, `expected an object (${type.fullName.slice(1)}), got ${describeJson(json)}`);
   const byName = fieldsByJsonName(type);
   const wire: WireMessage = {};
-  const oneofSeen = new Map<string, string>();
-  const fieldSeen = new Map<string, string>();
-  for (const [key, value] of Object.entries(json)) {
+  // Allocated only when needed: most messages have no oneof members and no fields set to null.
+  let oneofSeen: Map<string, string> | undefined;
+  let nullSeen: Map<string, string> | undefined;
+  for (const key in json) {
+    if (!Object.hasOwn(json, key)) continue;
+    const value = json[key];
     const field = byName.get(key);
-    const here = fieldPath(path, field?.name ?? key);
     if (field === undefined) {
       if (key === '@type' && typeof value === 'string' && findMessage(value) === type) continue;
       if (options.ignoreUnknownFields === true) continue;
-      throw new CodecError(here, `unknown field "${key}" in ${type.fullName.slice(1)}`);
+      throw new CodecError(fieldPath(path, key), `unknown field "${key}" in ${type.fullName.slice(1)}`);
     }
-    const spelled = fieldSeen.get(field.name);
-    if (spelled !== undefined) throw new CodecError(here, `set twice (as "${spelled}" and "${key}")`);
-    fieldSeen.set(field.name, key);
-    const resolvedName = field.resolvedType === null ? undefined : fullNameOf(field.resolvedType);
-    const isNullValueField = resolvedName === '.google.protobuf.Value' || resolvedName === '.google.protobuf.NullValue';
-    if (value === null && !(isNullValueField && !field.repeated && !field.map)) continue; // null means "not set"
+    const here = fieldPath(path, field.name);
+    // Two spellings of one field (proto name, lowerCamel, json_name): the second finds the first one's value.
+    if (Object.hasOwn(wire, field.name) || nullSeen?.has(field.name) === true) {
+      throw new CodecError(here, `set twice (as "${firstSpelling(json, byName, field, key)}" and "${key}")`);
+    }
+    const meta = fieldMeta(field);
+    if (value === null && !(meta.nullValue && !field.repeated && !field.map)) {
+      (nullSeen ??= new Map()).set(field.name, key);
+      continue; // null means "not set"
+    }
     const oneof = field.partOf;
-    if (oneof !== null && field.options?.['proto3_optional'] !== true) {
+    if (oneof !== null && !meta.proto3Optional) {
+      oneofSeen ??= new Map();
       const other = oneofSeen.get(oneof.name);
       if (other !== undefined) throw new CodecError(here, `only one of ${other} and ${field.name} may be set (oneof ${oneof.name})`);
       oneofSeen.set(oneof.name, field.name);

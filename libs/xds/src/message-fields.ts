@@ -36,11 +36,23 @@ export function fieldsByJsonName(type: protobuf.Type): Map<string, protobuf.Fiel
   return map;
 }
 
+const wireNames = new WeakMap<protobuf.Type, Map<string, string>>();
+
 /** The name protobufjs uses for a field given its proto name (protobufjs' bundled well-known types are camelCase). */
 export function wireName(type: protobuf.Type, protoName: string): string {
-  const field = fieldsByJsonName(type).get(protoName) ?? fieldsByJsonName(type).get(lowerCamel(protoName));
-  if (field === undefined) throw new Error(`${type.fullName} has no field ${protoName}`);
-  return field.name;
+  let names = wireNames.get(type);
+  if (names === undefined) {
+    names = new Map();
+    wireNames.set(type, names);
+  }
+  let name = names.get(protoName);
+  if (name === undefined) {
+    const field = fieldsByJsonName(type).get(protoName) ?? fieldsByJsonName(type).get(lowerCamel(protoName));
+    if (field === undefined) throw new Error(`${type.fullName} has no field ${protoName}`);
+    name = field.name;
+    names.set(protoName, name);
+  }
+  return name;
 }
 
 /** The proto (snake_case) name of a field, used for output. */

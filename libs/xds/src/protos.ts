@@ -187,8 +187,19 @@ export function typeNameOf(typeNameOrUrl: string): string {
   return name.startsWith('.') ? name.slice(1) : name;
 }
 
+/** Lookups by the exact string asked (full name or type URL); the root never changes once loaded. */
+const foundByName = new Map<string, protobuf.Type | undefined>();
+
 /** The message type with this full name or type URL, or undefined when the mesh protos do not define it. */
 export function findMessage(typeNameOrUrl: string): protobuf.Type | undefined {
+  // Every Any and well-known field of every encoded resource asks: the namespace walk is costly, the answer fixed.
+  if (foundByName.has(typeNameOrUrl)) return foundByName.get(typeNameOrUrl);
+  const found = findMessageUncached(typeNameOrUrl);
+  if (foundByName.size < 10_000) foundByName.set(typeNameOrUrl, found);
+  return found;
+}
+
+function findMessageUncached(typeNameOrUrl: string): protobuf.Type | undefined {
   const name = typeNameOf(typeNameOrUrl);
   if (name === '') return undefined;
   try {

@@ -4,12 +4,23 @@
 // and identical clusters/listeners/routes/endpoints of different proxies are encoded once per push generation.
 import { createHash } from 'node:crypto';
 import { encode } from './codec.ts';
+import { resourceEntry } from './response-assembly.ts';
 import type { EnvoyJson } from './snapshot.ts';
 
 /** A resource ready to send: its bytes and a version that changes exactly when the bytes change. */
 export interface EncodedResource {
   bytes: Uint8Array;
   version: string;
+  /** The resource as a DiscoveryResponse `resources` entry (Any-wrapped); `bytes` is a view into it. */
+  entry: Uint8Array;
+}
+
+/** JSON texts callers already computed for resources (istiod's interner), so the cache does not stringify again. */
+const knownJson = new WeakMap<object, string>();
+
+/** Records the JSON text of a resource that will not be mutated, for the encoding cache's content key. */
+export function rememberResourceJson(resource: EnvoyJson, json: string): void {
+  knownJson.set(resource, json);
 }
 
 /** Entries kept per generation before the cache rotates early (bounds memory on huge meshes). */
@@ -23,7 +34,8 @@ const defaultMaxEntries = 100_000;
 export class EncodingCache {
   private current = new Map<string, EncodedResource>();
   private previous = new Map<string, EncodedResource>();
-  private byObject = new WeakMap<object, { typeUrl: string; encoded: EncodedResource }>();
+  private byObject = new WeakMap<object, { typeUrl: string; key: string; encoded: EncodedResource }>();
+  private previousByObject = new WeakMap<object, { typeUrl: string; key: string; encoded: EncodedResource }>();
   private readonly maxEntries: number;
   /** Number of actual protobuf encodings performed (for tests and diagnostics). */
   encodings = 0;
@@ -36,19 +48,27 @@ export class EncodingCache {
   encode(typeUrl: string, resource: EnvoyJson): EncodedResource {
     const memo = this.byObject.get(resource);
     if (memo !== undefined && memo.typeUrl === typeUrl) return memo.encoded;
-    const key = `${typeUrl}\n${JSON.stringify(resource)}`;
+    const kept = this.previousByObject.get(resource);
+    if (kept !== undefined && kept.typeUrl === typeUrl) {
+      // An object reused across a push (e.g. clusters carried over after a route-only change): no re-keying.
+      this.byObject.set(resource, kept);
+      if (!this.current.has(kept.key)) this.current.set(kept.key, kept.encoded);
+      return kept.encoded;
+    }
+    const key = `${typeUrl}\n${knownJson.get(resource) ?? JSON.stringify(resource)}`;
     let encoded = this.current.get(key);
     if (encoded === undefined) {
       encoded = this.previous.get(key);
       if (encoded === undefined) {
-        const bytes = encode(typeUrl, resource);
+        const { entry, valueOffset } = resourceEntry(typeUrl, encode(typeUrl, resource));
+        const bytes = entry.subarray(valueOffset);
         this.encodings++;
-        encoded = { bytes, version: createHash('sha256').update(bytes).digest('base64url').slice(0, 16) };
+        encoded = { bytes, entry, version: createHash('sha256').update(bytes).digest('base64url').slice(0, 16) };
       }
       if (this.current.size >= this.maxEntries) this.rotate();
       this.current.set(key, encoded);
     }
-    this.byObject.set(resource, { typeUrl, encoded });
+    this.byObject.set(resource, { typeUrl, key, encoded });
     return encoded;
   }
 
@@ -56,7 +76,9 @@ export class EncodingCache {
   rotate(): void {
     this.previous = this.current;
     this.current = new Map();
-    // Objects of older pushes are unreachable soon anyway; a fresh WeakMap keeps their bytes from outliving them.
+    // Like the content maps, the object memo keeps one generation back: objects reused by the next push keep their
+    // encoding without a JSON key; objects of older pushes stop pinning their bytes.
+    this.previousByObject = this.byObject;
     this.byObject = new WeakMap();
   }
 

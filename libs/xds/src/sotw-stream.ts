@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { AdsConnection, dependentType, shortType, wildcardTypes, type TypeState } from './ads-connection.ts';
 import type { AdsServerStream } from './ads-service.ts';
-import { encodeDiscoveryResponse, type DiscoveryRequest } from './discovery-wire.ts';
+import type { DiscoveryRequest } from './discovery-wire.ts';
+import { assembleResponse, planResponse } from './response-assembly.ts';
 
 /** Drives one SotW stream. */
 export class SotwStream {
@@ -92,15 +93,22 @@ export class SotwStream {
     if (!changed && !force) return false;
     const version = conn.context.version();
     const nonce = `${version}${randomUUID()}`;
-    const response = {
+    const envelope = {
       version_info: version,
       type_url: state.typeUrl,
       nonce,
-      resources: [...encoded.values()].map((r) => ({ type_url: state.typeUrl, value: r.bytes })),
       ...(conn.context.controlPlaneId === undefined ? {} : { control_plane: { identifier: conn.context.controlPlaneId } }),
     };
-    if (conn.closed) return false;
-    this.call.write(encodeDiscoveryResponse(response));
+    const entries: Uint8Array[] = [];
+    for (const r of encoded.values()) entries.push(r.entry);
+    const plan = planResponse(envelope, entries);
+    // The bytes are built only once the write budget has room: a push to every proxy does not hold every response.
+    const release = await conn.holdWriteBudget(plan.size);
+    if (conn.closed) {
+      release();
+      return false;
+    }
+    this.call.write(assembleResponse(plan), release);
     state.sent = new Map([...encoded].map(([name, r]) => [name, r.version]));
     conn.recordSent(state, version, nonce, encoded.size, 0);
     return true;

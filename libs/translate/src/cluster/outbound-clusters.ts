@@ -83,6 +83,61 @@ function buildOne(ctx: ProxyContext, service: ServiceModel, port: ServicePortMod
   out.clusters.push(cluster);
 }
 
+interface BuiltCluster {
+  readonly clusters: EnvoyJson[];
+  readonly endpoints: EnvoyJson[];
+  readonly errors: string[];
+}
+
+// A cluster is a function of (snapshot, service, port, subset, DestinationRule, proxy locality) only, so proxies
+// and sidecar groups that differ in anything else (namespace without its own rule, Sidecar scope...) share the
+// built objects: istiod then interns and encodes each distinct cluster once instead of once per group.
+const builtBySnapshot = new WeakMap<object, WeakMap<ServiceModel, Map<string, BuiltCluster>>>();
+const ruleIds = new WeakMap<DestinationRule, number>();
+let nextRuleId = 0;
+
+function ruleId(dr: DestinationRule | undefined): number {
+  if (dr === undefined) return -1;
+  let id = ruleIds.get(dr);
+  if (id === undefined) {
+    id = nextRuleId++;
+    ruleIds.set(dr, id);
+  }
+  return id;
+}
+
+function builtFor(ctx: ProxyContext, service: ServiceModel): Map<string, BuiltCluster> {
+  let byService = builtBySnapshot.get(ctx.snapshot);
+  if (byService === undefined) {
+    byService = new WeakMap();
+    builtBySnapshot.set(ctx.snapshot, byService);
+  }
+  let built = byService.get(service);
+  if (built === undefined) {
+    built = new Map();
+    byService.set(service, built);
+  }
+  return built;
+}
+
+/** buildGuarded, memoized per snapshot on everything a cluster depends on. */
+function buildShared(ctx: ProxyContext, service: ServiceModel, port: ServicePortModel, subset: string, dr: DestinationRule | undefined, out: { clusters: EnvoyJson[]; endpoints: EnvoyJson[] }): void {
+  const built = builtFor(ctx, service);
+  const loc = ctx.proxy.locality;
+  const key = `${port.port}|${subset}|${ruleId(dr)}|${loc.region}/${loc.zone}/${loc.subzone}`;
+  let result = built.get(key);
+  if (result === undefined) {
+    result = { clusters: [], endpoints: [], errors: [] };
+    const errorsBefore = ctx.errors.length;
+    buildGuarded(ctx, service, port, subset, dr, result);
+    result.errors.push(...ctx.errors.splice(errorsBefore));
+    built.set(key, result);
+  }
+  out.clusters.push(...result.clusters);
+  out.endpoints.push(...result.endpoints);
+  ctx.errors.push(...result.errors);
+}
+
 /** Builds one cluster; an invalid DestinationRule value drops the rule for that cluster and is reported. */
 function buildGuarded(ctx: ProxyContext, service: ServiceModel, port: ServicePortModel, subset: string, dr: DestinationRule | undefined, out: { clusters: EnvoyJson[]; endpoints: EnvoyJson[] }): void {
   try {
@@ -101,8 +156,8 @@ export function buildOutboundClusters(ctx: ProxyContext): ClustersAndEndpoints {
     const dr = ctx.snapshot.destinationRule(service, ctx.proxy.namespace)?.resource;
     for (const port of service.ports) {
       if (port.protocol === 'UDP' || !ctx.portVisible(service, port.port)) continue;
-      buildGuarded(ctx, service, port, '', dr, out);
-      for (const subset of dr?.spec.subsets ?? []) buildGuarded(ctx, service, port, subset.name, dr, out);
+      buildShared(ctx, service, port, '', dr, out);
+      for (const subset of dr?.spec.subsets ?? []) buildShared(ctx, service, port, subset.name, dr, out);
     }
   }
   return out;
