@@ -35,3 +35,28 @@ export function spawnApp(bin: string, args: string[] = [], opts: SpawnOptions = 
   const { command, args: full } = appCommand(bin, args);
   return spawn(command, full, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
 }
+
+/** How a finished app run ended and what it printed. */
+export interface AppRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs an app from source to completion (killed after timeoutMs), optionally feeding stdin. */
+export function runApp(bin: string, args: string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<AppRun> {
+  return new Promise((done, fail) => {
+    const child = spawnApp(bin, args, { stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
+    child.on('error', fail);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+    if (opts.stdin !== undefined) child.stdin?.end(opts.stdin);
+  });
+}

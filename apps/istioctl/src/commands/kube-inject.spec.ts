@@ -3,28 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot, spawnApp } from '@mesh/testing';
+import { repoRoot, runApp } from '@mesh/testing';
 
 const testdata = resolve(repoRoot, '../shared/istio/inject/testdata');
 const work = mkdtempSync(join(tmpdir(), 'kube-inject-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function run(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawnApp('istioctl', args, { stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', fail);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-    if (stdin !== undefined) child.stdin?.end(stdin);
-  });
-}
+const run = (args: string[], stdin?: string) => runApp('istioctl', args, stdin === undefined ? {} : { stdin });
 
 const normalise = (s: string): string => s.trim().replace(/(image: )"?(?:[^\s"]*\/)?([^/\s":]+)(?::[^\s"]+)?"?/g, '$1$2');
 
