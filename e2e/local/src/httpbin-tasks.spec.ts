@@ -1,5 +1,7 @@
 // Upstream's httpbin tasks on the local mesh, with the task YAML unchanged: circuit breaking (fortio-like client,
-// overflowing requests get 503) and mirroring (httpbin-v2 receives the copies). One mesh for the file.
+// overflowing requests get 503) and mirroring (httpbin-v2 receives the copies); and automatic mutual TLS between
+// the sidecars (certificates from each agent's SDS), with PeerAuthentication STRICT refusing plaintext. One mesh
+// for the file.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +16,8 @@ let mesh: LocalMesh;
 let client: Pod;
 let v1: Pod;
 let v2: Pod;
+/** A pod without a sidecar: a client outside the mesh. */
+let outsider: Pod;
 
 async function load(url: string, c: number, n: number): Promise<Record<string, number>> {
   const cmd = loadCommand(url, c, n);
@@ -33,10 +37,11 @@ beforeAll(async () => {
     const client0 = fortio.deployments[0];
     if (!base || !client0) throw new Error('upstream httpbin/fortio manifests have no Deployment');
     // The mirroring task's two versions of httpbin, and the fortio client.
-    [v1, v2, client] = await Promise.all([
+    [v1, v2, client, outsider] = await Promise.all([
       mesh.startPod(podForDeployment(withVersion(base, 'v1'))),
       mesh.startPod(podForDeployment(withVersion(base, 'v2'))),
       mesh.startPod(podForDeployment(client0)),
+      mesh.startPod({ ...podForDeployment(client0, 'none'), name: 'outsider-0', labels: { app: 'outsider' }, workloadName: 'outsider' }),
     ]);
   } catch (err) {
     await mesh.stop();
@@ -107,5 +112,50 @@ describe('mirroring', () => {
     await waitUntil('the mirrored copies to arrive', 10_000, () => accessLines(v2, '/headers').length - v2Before >= 10);
     expect(accessLines(v1, '/headers').length - v1Before).toBe(10);
     expect(accessLines(v2, '/headers').slice(v2Before).every((l) => /-shadow/.test(l))).toBe(true);
+  });
+});
+
+describe('mutual TLS between sidecars', () => {
+  const headersOf = (out: string): Record<string, string[]> | undefined => {
+    try {
+      return (JSON.parse(out) as { headers: Record<string, string[]> }).headers;
+    } catch {
+      return undefined;
+    }
+  };
+
+  it('the client sidecar originates mTLS with its SDS certificate; httpbin\'s sidecar verifies it and forwards the identity', async () => {
+    useTaskConfig(mesh, []);
+    let headers: Record<string, string[]> | undefined;
+    await waitUntil('an mTLS request from the client sidecar to httpbin', 60_000, async () => {
+      headers = headersOf(await client.exec('curl', ['-s', '-m', '5', 'http://httpbin:8000/headers']).catch(() => ''));
+      return headers?.['X-Forwarded-Client-Cert'] !== undefined;
+    }, () => JSON.stringify(headers));
+    // Only an inbound TLS chain that verified a client certificate sets XFCC: By is httpbin's own identity,
+    // URI the client's, both issued by istiod's CA through each pod's agent.
+    const xfcc = headers?.['X-Forwarded-Client-Cert']?.[0] ?? '';
+    expect(xfcc).toContain('By=spiffe://cluster.local/ns/default/sa/httpbin;');
+    expect(xfcc).toContain(`URI=spiffe://cluster.local/ns/default/sa/${client.spec.serviceAccount}`);
+    const dump = JSON.parse(await client.exec('curl', ['-s', 'http://127.0.0.1:15000/config_dump'])) as { configs: Array<{ dynamic_active_secrets?: Array<{ name: string }> }> };
+    expect(dump.configs.flatMap((c) => c.dynamic_active_secrets ?? []).map((x) => x.name).sort()).toEqual(['ROOTCA', 'default']);
+  });
+
+  it('PeerAuthentication STRICT: a client outside the mesh is refused, the sidecar client still gets through', async () => {
+    const direct = `http://${v1.ip}:8080/headers`;
+    const plain = () => outsider.exec('curl', ['-s', '-m', '5', '-o', '/dev/null', '-w', '%{http_code}', direct]).catch(() => 'refused');
+    // PERMISSIVE (the default): plaintext from outside the mesh is served.
+    await waitUntil('plaintext accepted under PERMISSIVE', 30_000, async () => (await plain()) === '200');
+    const strict = 'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: default\n  namespace: istio-system\nspec:\n  mtls:\n    mode: STRICT\n';
+    mesh.config.writeText('istio/peer-authentication/strict', strict);
+    try {
+      let last = '';
+      await waitUntil('plaintext refused under STRICT', 60_000, async () => (last = await plain()) !== '200', () => last);
+      for (let i = 0; i < 3; i++) expect(await plain()).not.toBe('200');
+      expect(headersOf(await client.exec('curl', ['-s', '-m', '5', 'http://httpbin:8000/headers']))?.['X-Forwarded-Client-Cert']).toBeDefined();
+    } finally {
+      mesh.config.clear('istio/peer-authentication');
+    }
+    // Back to PERMISSIVE: plaintext is served again, so the refusal came from the policy.
+    await waitUntil('plaintext accepted again', 60_000, async () => (await plain()) === '200');
   });
 });
