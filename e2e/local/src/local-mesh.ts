@@ -26,10 +26,11 @@ export interface LocalMeshOptions {
 
 /**
  * Mesh config of the local mesh. Sidecars talk to istiod over plaintext xDS (controlPlaneAuthPolicy NONE). Each
- * agent gets its workload certificate from istiod's CA (with a token the runner mints), but mesh-proxy does not yet
- * fetch secrets from the agent's SDS socket (sds-grpc), so automatic mutual TLS stays off: pods talk plain HTTP.
+ * agent gets its workload certificate from istiod's CA (with a token the runner mints) and serves it over its SDS
+ * socket; mesh-proxy fetches `default` and `ROOTCA` from there, so automatic mutual TLS between sidecars is on,
+ * as upstream's default.
  */
-export const defaultLocalMeshConfig = 'enableAutoMtls: false\naccessLogFile: /dev/stdout\n';
+export const defaultLocalMeshConfig = 'accessLogFile: /dev/stdout\n';
 
 function meshConfigMap(mesh: string): KubeDoc {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'istio', namespace: 'istio-system' }, data: { mesh } };
