@@ -4,7 +4,7 @@
 // only maps of names to shared objects, and the encoder's per-object memo hits for every proxy after the first.
 // Maps that are already interned (a sidecar group's shared outbound maps) are passed through without a look.
 import type { GeneratedConfig, OutboundConfig } from '@mesh/translate';
-import { rememberResourceJson, type EnvoyJson } from '@mesh/xds';
+import { contentHash, rememberContentHash, type EnvoyJson } from '@mesh/xds';
 
 type Resources = ReadonlyMap<string, EnvoyJson>;
 
@@ -59,15 +59,15 @@ export class ResourceInterner {
 
   private canonicalOf(kind: string, resource: EnvoyJson): EnvoyJson {
     if (this.canonical.has(resource)) return resource;
-    const json = JSON.stringify(resource);
-    const key = `${kind}${json}`;
+    const hash = contentHash(JSON.stringify(resource));
+    const key = `${kind}${hash}`;
     let canonical = this.byContent.get(key);
     if (canonical === undefined) {
       canonical = resource;
       this.byContent.set(key, canonical);
       this.canonical.add(canonical);
-      // The ADS encoder keys its cache by the same text: it need not stringify the resource again.
-      rememberResourceJson(canonical, json);
+      // The ADS encoder keys its cache by the same hash: it need not stringify the resource again.
+      rememberContentHash(canonical, hash);
     }
     return canonical;
   }

@@ -43,6 +43,8 @@ export class TypeState {
   readonly typeUrl: string;
   wildcard = false;
   readonly names = new Set<string>();
+  /** The resource_names of the last SotW request that set `names` (to skip identical re-subscriptions). */
+  requestedNames: readonly string[] | undefined;
   /** Resource name → version the proxy holds from us ('' = told it does not exist). */
   sent = new Map<string, string>();
   sentVersion: string | undefined;

@@ -7,7 +7,7 @@ export { findMessage, lookupMessage, protoLoadMillis, protoRoot } from './protos
 export { AdsServer } from './ads-server.ts';
 export type { AdsServerOptions } from './ads-server.ts';
 export { StaticProvider } from './static-provider.ts';
-export { rememberResourceJson } from './resource-encoding.ts';
+export { contentHash, rememberContentHash } from './resource-encoding.ts';
 export { WriteBudget, defaultWriteBudgetBytes } from './write-budget.ts';
 export { silentLogger } from './ads-types.ts';
 export type {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decode } from './codec.ts';
+import { decode, encode } from './codec.ts';
 import { EncodingCache } from './resource-encoding.ts';
 import { TypeUrl } from './type-urls.ts';
 
@@ -59,5 +59,45 @@ describe('EncodingCache', () => {
     const cache = new EncodingCache();
     expect(() => cache.encode(TypeUrl.Cluster, { name: 'bad', connect_timeout: 'soon' })).toThrow(/connect_timeout/);
     expect(cache.size).toBe(0);
+  });
+});
+
+describe('EncodingCache with large route configurations', () => {
+  function routeConfig(count: number, timeoutOf: (i: number) => string): Record<string, unknown> {
+    return {
+      name: '80',
+      virtual_hosts: Array.from({ length: count }, (_, i) => ({
+        name: `svc-${i}:80`,
+        domains: [`svc-${i}`, `svc-${i}.ns.svc.cluster.local`],
+        routes: [{ match: { prefix: '/' }, route: { cluster: `outbound|80||svc-${i}.ns.svc.cluster.local`, timeout: timeoutOf(i) } }],
+      })),
+      validate_clusters: false,
+    };
+  }
+
+  it('encodes host by host into bytes that decode to the same configuration as a whole-message encoding', () => {
+    const cache = new EncodingCache();
+    const config = routeConfig(40, () => '5s');
+    const encoded = cache.encode(TypeUrl.RouteConfiguration, config);
+    expect(decode(TypeUrl.RouteConfiguration, encoded.bytes)).toEqual(decode(TypeUrl.RouteConfiguration, encode(TypeUrl.RouteConfiguration, config)));
+    expect(Buffer.from(encoded.entry.subarray(encoded.entry.length - encoded.bytes.length)).equals(Buffer.from(encoded.bytes))).toBe(true);
+  });
+
+  it('re-encodes only the virtual host that changed', () => {
+    const cache = new EncodingCache();
+    const before = cache.encode(TypeUrl.RouteConfiguration, routeConfig(40, () => '5s'));
+    const count = cache.encodings;
+    cache.rotate();
+    const after = cache.encode(TypeUrl.RouteConfiguration, routeConfig(40, (i) => (i === 7 ? '9s' : '5s')));
+    // The configuration itself and one host.
+    expect(cache.encodings - count).toBe(2);
+    expect(after.version).not.toBe(before.version);
+    const hosts = decode(TypeUrl.RouteConfiguration, after.bytes)['virtual_hosts'] as Array<{ routes: Array<{ route: { timeout: string } }> }>;
+    expect(hosts.map((h) => h.routes[0]?.route.timeout)).toEqual(Array.from({ length: 40 }, (_, i) => (i === 7 ? '9s' : '5s')));
+  });
+
+  it('reports a bad host with its path in the configuration', () => {
+    const cache = new EncodingCache();
+    expect(() => cache.encode(TypeUrl.RouteConfiguration, routeConfig(20, (i) => (i === 3 ? 'soon' : '5s')))).toThrow(/^virtual_hosts\[3\]\.routes\[0\]\.route\.timeout: /);
   });
 });

@@ -4,7 +4,9 @@
 // and identical clusters/listeners/routes/endpoints of different proxies are encoded once per push generation.
 import { createHash } from 'node:crypto';
 import { encode } from './codec.ts';
-import { resourceEntry } from './response-assembly.ts';
+import { CodecError, fieldPath, indexPath } from './codec-error.ts';
+import { fieldHeader, resourceEntry } from './response-assembly.ts';
+import { TypeUrl } from './type-urls.ts';
 import type { EnvoyJson } from './snapshot.ts';
 
 /** A resource ready to send: its bytes and a version that changes exactly when the bytes change. */
@@ -15,13 +17,25 @@ export interface EncodedResource {
   entry: Uint8Array;
 }
 
-/** JSON texts callers already computed for resources (istiod's interner), so the cache does not stringify again. */
-const knownJson = new WeakMap<object, string>();
-
-/** Records the JSON text of a resource that will not be mutated, for the encoding cache's content key. */
-export function rememberResourceJson(resource: EnvoyJson, json: string): void {
-  knownJson.set(resource, json);
+/**
+ * The content key of a resource's JSON text: a digest, so caches keyed by content hold 27 characters per entry
+ * instead of a copy of every resource's (up to megabytes of) JSON.
+ */
+export function contentHash(json: string): string {
+  return createHash('sha256').update(json).digest('base64');
 }
+
+/** Content hashes callers already computed (istiod's interner), so the cache does not stringify again. */
+const knownHashes = new WeakMap<object, string>();
+
+/** Records contentHash(JSON.stringify(resource)) for a resource that will not be mutated. */
+export function rememberContentHash(resource: EnvoyJson, hash: string): void {
+  knownHashes.set(resource, hash);
+}
+
+/** Route configurations with at least this many virtual hosts are encoded host by host (see encodeMessage). */
+const splitVirtualHostsAt = 16;
+const virtualHostType = 'envoy.config.route.v3.VirtualHost';
 
 /** Entries kept per generation before the cache rotates early (bounds memory on huge meshes). */
 const defaultMaxEntries = 100_000;
@@ -55,12 +69,12 @@ export class EncodingCache {
       if (!this.current.has(kept.key)) this.current.set(kept.key, kept.encoded);
       return kept.encoded;
     }
-    const key = `${typeUrl}\n${knownJson.get(resource) ?? JSON.stringify(resource)}`;
+    const key = `${typeUrl}\n${knownHashes.get(resource) ?? contentHash(JSON.stringify(resource))}`;
     let encoded = this.current.get(key);
     if (encoded === undefined) {
       encoded = this.previous.get(key);
       if (encoded === undefined) {
-        const { entry, valueOffset } = resourceEntry(typeUrl, encode(typeUrl, resource));
+        const { entry, valueOffset } = resourceEntry(typeUrl, this.encodeMessage(typeUrl, resource));
         const bytes = entry.subarray(valueOffset);
         this.encodings++;
         encoded = { bytes, entry, version: createHash('sha256').update(bytes).digest('base64url').slice(0, 16) };
@@ -70,6 +84,29 @@ export class EncodingCache {
     }
     this.byObject.set(resource, { typeUrl, key, encoded });
     return encoded;
+  }
+
+  /**
+   * The protobuf bytes of a resource. A sidecar's route configuration holds a virtual host per service; after a
+   * VirtualService change one host differs, so large configurations are encoded host by host through the content
+   * cache: the other fields first, then each `virtual_hosts` entry (field 2). Protobuf parsers accept fields in any
+   * order, and repeated entries keep theirs.
+   */
+  private encodeMessage(typeUrl: string, resource: EnvoyJson): Uint8Array {
+    const hosts = resource['virtual_hosts'];
+    if (typeUrl !== TypeUrl.RouteConfiguration || !Array.isArray(hosts) || hosts.length < splitVirtualHostsAt) return encode(typeUrl, resource);
+    const { virtual_hosts: _hosts, ...rest } = resource;
+    const parts: Uint8Array[] = [encode(typeUrl, rest)];
+    for (const [i, host] of (hosts as unknown[]).entries()) {
+      try {
+        const bytes = this.encode(virtualHostType, host as EnvoyJson).bytes;
+        parts.push(fieldHeader(2, bytes.length), bytes);
+      } catch (err) {
+        if (!(err instanceof CodecError)) throw err;
+        throw new CodecError(fieldPath(indexPath('virtual_hosts', i), err.path), err.reason);
+      }
+    }
+    return Buffer.concat(parts);
   }
 
   /** Starts a new generation: entries not used since the previous rotation are released. */

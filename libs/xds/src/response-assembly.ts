@@ -36,6 +36,14 @@ function writeField(out: Uint8Array, offset: number, tag: number, payload: Uint8
   return offset + payload.length;
 }
 
+/** The tag and length prefix of a length-delimited field (`fieldNumber` 1..15) whose payload is `length` bytes. */
+export function fieldHeader(fieldNumber: number, length: number): Uint8Array {
+  const out = new Uint8Array(1 + varintLength(length));
+  out[0] = (fieldNumber << 3) | 2;
+  writeVarint(out, 1, length);
+  return out;
+}
+
 const tagVersionInfo = (1 << 3) | 2;
 const tagResources = (2 << 3) | 2;
 const tagTypeUrl = (4 << 3) | 2;
@@ -100,9 +108,26 @@ function envelopeFields(envelope: ResponseEnvelope): Array<[number, Uint8Array]>
   return fields;
 }
 
-/** Writes the planned response into one buffer (DiscoveryResponse wire bytes). */
+/** Writes the planned response into one new buffer (DiscoveryResponse wire bytes). */
 export function assembleResponse(plan: ResponsePlan): Buffer {
-  const out = Buffer.allocUnsafe(plan.size);
+  return assembleInto(Buffer.allocUnsafe(plan.size), plan);
+}
+
+/** Scratch space reused by serializePlanned; responses above the cap get their own buffer. */
+let scratch = Buffer.alloc(0);
+const scratchCapBytes = 32 * 1024 * 1024;
+
+/**
+ * The planned response's bytes in a buffer that is only valid until the next call: for a serializer whose caller
+ * copies the result immediately (gRPC's message framing does).
+ */
+export function serializePlanned(plan: ResponsePlan): Buffer {
+  if (plan.size > scratchCapBytes) return assembleResponse(plan);
+  if (scratch.length < plan.size) scratch = Buffer.allocUnsafe(Math.min(scratchCapBytes, Math.max(plan.size, scratch.length * 2)));
+  return assembleInto(scratch.subarray(0, plan.size), plan);
+}
+
+function assembleInto(out: Buffer, plan: ResponsePlan): Buffer {
   let offset = 0;
   const fields = plan.fields;
   for (const [tag, bytes] of fields) if (tag === tagVersionInfo) offset = writeField(out, offset, tag, bytes);

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { AdsConnection, dependentType, shortType, wildcardTypes, type TypeState } from './ads-connection.ts';
 import type { AdsServerStream } from './ads-service.ts';
 import type { DiscoveryRequest } from './discovery-wire.ts';
-import { assembleResponse, planResponse } from './response-assembly.ts';
+import { planResponse } from './response-assembly.ts';
 
 /** Drives one SotW stream. */
 export class SotwStream {
@@ -46,9 +46,13 @@ export class SotwStream {
       const gained = !state.wildcard;
       state.wildcard = true;
       state.names.clear();
+      state.requestedNames = undefined;
       return gained;
     }
+    // ACKs repeat the subscription (thousands of EDS names per proxy): an identical list changes nothing.
+    if (!state.wildcard && sameList(state.requestedNames, names)) return false;
     state.wildcard = false;
+    state.requestedNames = names;
     let gained = false;
     const wanted = new Set(names);
     for (const name of wanted) if (!state.names.has(name)) gained = true;
@@ -102,15 +106,22 @@ export class SotwStream {
     const entries: Uint8Array[] = [];
     for (const r of encoded.values()) entries.push(r.entry);
     const plan = planResponse(envelope, entries);
-    // The bytes are built only once the write budget has room: a push to every proxy does not hold every response.
+    // Written only once the write budget has room, and as a plan: the bytes are assembled when gRPC sends it, so a
+    // push to every proxy does not hold every response in memory at once.
     const release = await conn.holdWriteBudget(plan.size);
     if (conn.closed) {
       release();
       return false;
     }
-    this.call.write(assembleResponse(plan), release);
+    this.call.write(plan, release);
     state.sent = new Map([...encoded].map(([name, r]) => [name, r.version]));
     conn.recordSent(state, version, nonce, encoded.size, 0);
     return true;
   }
+}
+
+function sameList(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  if (a === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
