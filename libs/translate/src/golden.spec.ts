@@ -13,7 +13,7 @@ import { simulate } from './simulate.ts';
 const dir = join(import.meta.dirname, '..', 'testdata');
 const cases = readdirSync(dir).filter((f) => f.endsWith('.in.yaml')).sort();
 
-function sorted(m: Map<string, unknown>): unknown[] {
+function sorted(m: ReadonlyMap<string, unknown>): unknown[] {
   return [...m.keys()].sort().map((k) => m.get(k));
 }
 
