@@ -2,6 +2,7 @@
 // of every upstream Bookinfo sample is accepted (server-side apply), and istiod (--kubeconfig) watches the cluster:
 // a VirtualService change reaches a connected proxy within 1 s.
 import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
@@ -173,6 +174,42 @@ describe.skipIf(!hasTestenvBins('etcd', 'kube-apiserver', 'kubectl'))('istiod ag
       throw err;
     } finally {
       ads.close();
+    }
+  }, 90_000);
+  // Upstream keeps the self-signed root in istio-system/istio-ca-secret: every replica and every restart signs with it.
+  it('keeps its CA root in the istio-ca-secret Secret and reloads it after a restart', async () => {
+    // The earlier test's istiod started before istio-system existed, so its root is not stored: stop it, or both
+    // would publish their roots to istio-ca-root-cert.
+    await istiod?.close();
+    istiod = undefined;
+    await kubectl(['create', 'namespace', 'istio-system']);
+    const ca = new IstiodProcess({ kubeconfig: env!.kubeconfigPath });
+    try {
+      await ca.start();
+      const secret = await kubectl(['get', 'secret', 'istio-ca-secret', '-n', 'istio-system', '-o', 'json']);
+      expect(secret.code, secret.stderr).toBe(0);
+      const stored = JSON.parse(secret.stdout) as { type: string; data: Record<string, string> };
+      expect(stored.type).toBe('istio.io/ca-root');
+      const rootPem = Buffer.from(stored.data['ca-cert.pem'] ?? '', 'base64').toString();
+      expect(new X509Certificate(rootPem).ca).toBe(true);
+      expect(Buffer.from(stored.data['ca-key.pem'] ?? '', 'base64').toString()).toContain('BEGIN PRIVATE KEY');
+      // The root istiod publishes to namespaces is the stored one.
+      await waitFor(async () => {
+        const cm = await kubectl(['get', 'configmap', 'istio-ca-root-cert', '-n', 'istio-system', '-o', 'jsonpath={.data.root-cert\\.pem}']);
+        return cm.code === 0 && cm.stdout === rootPem;
+      }, 20_000);
+
+      await ca.restart();
+      expect(ca.logs).toContain('ca: root loaded');
+      const again = JSON.parse((await kubectl(['get', 'secret', 'istio-ca-secret', '-n', 'istio-system', '-o', 'json'])).stdout) as { data: Record<string, string> };
+      expect(again.data['ca-cert.pem']).toBe(stored.data['ca-cert.pem']);
+      const cm = await kubectl(['get', 'configmap', 'istio-ca-root-cert', '-n', 'istio-system', '-o', 'jsonpath={.data.root-cert\\.pem}']);
+      expect(cm.stdout).toBe(rootPem);
+    } catch (err) {
+      console.log(ca.logs.slice(-5000));
+      throw err;
+    } finally {
+      await ca.close();
     }
   }, 90_000);
 });

@@ -5,7 +5,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { loadInjectConfig, defaultInjectConfig, type InjectConfig } from '@mesh/inject';
 import { FileSource, KubeSource, type ConfigSource, type KubeObject } from '@mesh/kube';
 import { CaService, createPilotMetrics, DiscoveryService, parseMeshConfig, registerDebug, registerWebhooks, setupCaAuthentication, startIstiodGrpc } from '@mesh/pilot';
-import { CertificateAuthority, localSecurityDir } from '@mesh/security';
+import { CertificateAuthority, loadOrCreateFileCa, localSecurityDir } from '@mesh/security';
+import { CA_SECRET_NAME, loadOrCreateSecretCa, type SecretCa } from './ca-secret.ts';
 import { createLogger, type Logger } from '@mesh/telemetry';
 import { publishRootCert } from './root-cert-publisher.ts';
 import { patchWebhookCaBundles } from './webhook-patcher.ts';
@@ -94,7 +95,16 @@ export async function startIstiod(opts: IstiodOptions): Promise<Istiod> {
     controlPlaneId: JSON.stringify({ Component: 'istiod', ID: opts.podName, Info: { version: '0.1.0' } }),
   });
 
-  const ca = await CertificateAuthority.create({ org: 'cluster.local' });
+  // The root survives restarts: the istio-ca-secret Secret in a cluster, the security directory in local mode.
+  const securityDir = opts.configDir ? (opts.securityDir ?? localSecurityDir(opts.configDir)) : undefined;
+  const caStore: { where: string; load: () => Promise<SecretCa> } = source instanceof KubeSource
+    ? { where: `Secret ${opts.istioNamespace}/${CA_SECRET_NAME}`, load: () => loadOrCreateSecretCa(source.config, opts.istioNamespace, { org: 'cluster.local' }) }
+    : securityDir
+      ? { where: securityDir, load: () => loadOrCreateFileCa(securityDir, { org: 'cluster.local' }) }
+      : { where: 'none', load: () => Promise.reject(new Error('istiod: no CA store (neither --kubeconfig nor --configDir)')) };
+  const { ca, created: caCreated, notStored } = await caStore.load();
+  if (notStored) logger.error({ store: caStore.where, reason: notStored }, 'ca: new self-signed root NOT stored; a restart will mint another root');
+  else logger.info({ store: caStore.where, created: caCreated }, caCreated ? 'ca: new self-signed root stored' : 'ca: root loaded');
   const ns = opts.istioNamespace;
   const svc = opts.revision && opts.revision !== 'default' ? `istiod-${opts.revision}` : 'istiod';
   const serving = await ca.issue({
@@ -105,7 +115,6 @@ export async function startIstiod(opts: IstiodOptions): Promise<Istiod> {
 
   await discovery.start();
   // --- CA wiring (security helper): ADS + IstioCertificateService on 15012 (TLS) and, in local mode, the CA on 15010 too.
-  const securityDir = opts.configDir ? (opts.securityDir ?? localSecurityDir(opts.configDir)) : undefined;
   const caAuth = await setupCaAuthentication({
     ca,
     trustDomain: () => discovery.snapshot.meshConfig.trustDomain,

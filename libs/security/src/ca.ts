@@ -31,6 +31,13 @@ function pemKey(der: ArrayBuffer): string {
   return `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`;
 }
 
+function pemBody(pem: string, label: string): ArrayBuffer | undefined {
+  const m = new RegExp(`-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]+)-----END ${label}-----`).exec(pem);
+  if (!m) return undefined;
+  const buf = Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64');
+  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+}
+
 async function generateKeys(): Promise<webcrypto.CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
 }
@@ -79,6 +86,28 @@ export class CertificateAuthority {
       ],
     });
     return new CertificateAuthority(cert, keys);
+  }
+
+  /** The CA from its PEM certificate and PKCS#8 PEM private key (a persisted root); throws if they do not match. */
+  static async fromPem(certPem: string, keyPem: string): Promise<CertificateAuthority> {
+    const cert = new x509.X509Certificate(certPem);
+    const der = pemBody(keyPem, 'PRIVATE KEY');
+    if (!der) throw new Error('CA key: no PKCS#8 "PRIVATE KEY" PEM block');
+    const privateKey = await webcrypto.subtle.importKey('pkcs8', der, alg, true, ['sign']);
+    const publicKey = await cert.publicKey.export(alg, ['verify']);
+    const keys = { privateKey, publicKey } as webcrypto.CryptoKeyPair;
+    // Sign and verify a probe so a key that belongs to another certificate is refused here, not at the first CSR.
+    const probe = new TextEncoder().encode('istio-ca-key-check');
+    const signature = await webcrypto.subtle.sign(alg, privateKey, probe);
+    if (!(await webcrypto.subtle.verify(alg, publicKey, signature, probe))) throw new Error('CA key does not match the CA certificate');
+    const constraints = cert.getExtension(x509.BasicConstraintsExtension);
+    if (!constraints?.ca) throw new Error('CA certificate is not a CA (basicConstraints CA:TRUE missing)');
+    return new CertificateAuthority(cert, keys);
+  }
+
+  /** The CA's private key as PKCS#8 PEM, to persist it next to `rootPem`. */
+  async keyPem(): Promise<string> {
+    return pemKey(await webcrypto.subtle.exportKey('pkcs8', this.keys.privateKey));
   }
 
   /** Issues a certificate with a freshly generated key (for istiod's own serving certificates and tests). */

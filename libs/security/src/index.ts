@@ -21,3 +21,4 @@ export {
   type ServiceAccountIdentity,
 } from './local-issuer.ts';
 export { certificateUris, certificateValidity, splitPemCertificates } from './pem.ts';
+export { CA_CERT_FILE, CA_KEY_FILE, loadOrCreateFileCa } from './ca-store.ts';
