@@ -126,7 +126,7 @@ function bootstrap(p: { admin: number; inbound: number; outbound: number; outbou
             },
           ],
         },
-        { name: 'outbound', address: socketAddress(p.outbound), filter_chains: [{ filters: [withAlpn('outbound', [route('/wrong-san', 'mtls_wrong_san'), route('/', 'mtls')])] }] },
+        { name: 'outbound', address: socketAddress(p.outbound), filter_chains: [{ filters: [withAlpn('outbound', [route('/wrong-san', 'mtls_wrong_san'), route('/h2', 'mtls_h2'), route('/', 'mtls')])] }] },
         { name: 'outbound_no_alpn_filter', address: socketAddress(p.outboundTcp), filter_chains: [{ filters: [hcm('outbound_plain', [route('/', 'mtls')])] }] },
       ],
       clusters: [
@@ -134,6 +134,7 @@ function bootstrap(p: { admin: number; inbound: number; outbound: number; outbou
         staticCluster('tcp_backend', socketAddress(p.tcpBackend)),
         mutualCluster('mtls', p.inbound, reviews),
         mutualCluster('mtls_wrong_san', p.inbound, 'spiffe://cluster.local/ns/default/sa/ratings'),
+        { ...mutualCluster('mtls_h2', p.inbound, reviews), typed_extension_protocol_options: { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': T.http, explicit_http_config: { http2_protocol_options: {} } } } },
         staticCluster('sds-grpc', { pipe: { path: p.socket } }, { typed_extension_protocol_options: { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': T.http, explicit_http_config: { http2_protocol_options: {} } } } }),
       ],
     },
@@ -285,6 +286,10 @@ describe('mesh-proxy with secrets from the agent SDS socket', () => {
     const viaHttp = await get(`http://127.0.0.1:${sidecar.ports.outbound}/alpn`);
     expect(viaHttp.status).toBe(200);
     expect((JSON.parse(viaHttp.body) as { path: string }).path).toBe('/alpn');
+    // HTTP/2 between the sidecars: ALPN istio-h2 (not h2), so the inbound side recognises HTTP/2 by its preface.
+    const viaH2 = await get(`http://127.0.0.1:${sidecar.ports.outbound}/h2`);
+    expect(viaH2.status).toBe(200);
+    expect((JSON.parse(viaH2.body) as { xfcc: string }).xfcc).toContain(`URI=${reviews}`);
     const viaTcp = await get(`http://127.0.0.1:${sidecar.ports.outboundTcp}/alpn`);
     expect(viaTcp.status).toBe(200);
     expect(viaTcp.body).toBe('reached through the mesh TCP chain');

@@ -187,18 +187,17 @@ export class UpstreamPool {
     const spec = host.spec;
     const authority = t ? `https://${host.key}` : `http://${host.key}`;
     const opts: http2.SecureClientSessionOptions = { peerMaxConcurrentStreams: 1000 };
+    const tlsOpts = t ? tlsConnectOptions(t, ['h2'], spec.address) : undefined;
     if (spec.pipe !== undefined) {
       const pipe = spec.pipe;
-      opts.createConnection = () => (t ? tls.connect({ path: pipe, ...tlsConnectOptions(t, ['h2'], undefined) }) : net.connect(pipe));
-    } else if (t) {
-      Object.assign(opts, tlsConnectOptions(t, ['h2'], undefined));
-    }
-    if (this.localAddress && spec.pipe === undefined) {
+      opts.createConnection = () => (tlsOpts ? tls.connect({ path: pipe, ...tlsOpts }) : net.connect(pipe));
+    } else if (tlsOpts || this.localAddress) {
+      // We connect ourselves: http2.connect would offer only "h2" as ALPN, not the cluster's (or istio.alpn's) list.
       const localAddress = this.localAddress;
-      const tlsOpts = t ? tlsConnectOptions(t, ['h2'], undefined) : undefined;
+      const local = localAddress ? { localAddress } : {};
       opts.createConnection = () =>
         // localAddress reaches net.connect through tls.connect, though the tls typings do not list it.
-        tlsOpts ? tls.connect({ host: spec.address, port: spec.port, localAddress, ...tlsOpts } as tls.ConnectionOptions) : net.connect({ host: spec.address, port: spec.port, localAddress });
+        tlsOpts ? tls.connect({ host: spec.address, port: spec.port, ...local, ...tlsOpts } as tls.ConnectionOptions) : net.connect({ host: spec.address, port: spec.port, ...local });
     }
     const session = http2.connect(authority, opts);
     this.observer.stats.cxTotal.inc();

@@ -266,9 +266,27 @@ export class ConnectionHandler {
       stats.cxTotal.inc();
       stats.cxActive.inc();
       ts.once('close', () => stats.cxActive.dec());
-      (ts.alpnProtocol === 'h2' ? stats.cxHttp2Total : stats.cxHttp1Total).inc();
-      // The HTTP/2 secure server's connection listener speaks h2 when ALPN chose it and HTTP/1.1 otherwise.
-      this.h2tls.emit('secureConnection', ts);
+      const alpn = ts.alpnProtocol;
+      if (alpn === 'h2' || alpn === 'http/1.1') {
+        (alpn === 'h2' ? stats.cxHttp2Total : stats.cxHttp1Total).inc();
+        // The HTTP/2 secure server's connection listener speaks h2 when ALPN chose it and HTTP/1.1 otherwise.
+        this.h2tls.emit('secureConnection', ts);
+        return;
+      }
+      // No HTTP protocol negotiated (a mesh peer offers istio-h2 / istio-http/1.1, which the chain's TLS context
+      // does not list): like Envoy's AUTO codec, tell HTTP/2 from HTTP/1 by the connection preface.
+      this.sniff(ts, false, true, 15_000, (buf) => {
+        if (sniffHttp(buf) === 'h2c') {
+          stats.cxHttp2Total.inc();
+          const carrier: Duplex & WithContext = buf.length ? new ReplaySocket(ts) : ts;
+          carrier[kDownstream] = ctx;
+          this.h2c.emit('connection', carrier);
+        } else {
+          stats.cxHttp1Total.inc();
+          this.h2tls.emit('secureConnection', ts);
+        }
+        ts.resume();
+      });
     }
   }
 
