@@ -126,9 +126,12 @@ export class DiscoveryService implements AdsProvider {
     }
     const config = this.ensureFresh(conn.id, state.proxy);
     const all = pick(config, typeUrl);
+    // A subscription to everything (e.g. EDS for every cluster) gets the shared map itself, not a copy per proxy.
     if (names.length === 0) return all;
+    const wanted = new Set(names);
+    if (wanted.size >= all.size && [...all.keys()].every((n) => wanted.has(n))) return all;
     const out = new Map<string, EnvoyJson>();
-    for (const n of names) {
+    for (const n of wanted) {
       const r = all.get(n);
       if (r) out.set(n, r);
     }
@@ -140,9 +143,12 @@ export class DiscoveryService implements AdsProvider {
     if (state && state.version === this.snapshotVersion) return state.config;
     const started = performance.now();
     const key = outboundGroupKey(this.snapshotValue, proxy);
-    const generated =
-      key === undefined ? generate(this.snapshotValue, proxy) : generateWithOutbound(this.snapshotValue, proxy, this.groups.get(this.snapshotValue, proxy, key));
-    const config = this.interner.intern(this.snapshotVersion, generated);
+    // A grouped sidecar's config is the group's interned outbound part plus a few inbound resources of its own:
+    // interning its maps again would only copy thousands of entries per proxy.
+    const config =
+      key === undefined
+        ? this.interner.intern(this.snapshotVersion, generate(this.snapshotValue, proxy))
+        : generateWithOutbound(this.snapshotValue, proxy, this.groups.get(this.snapshotValue, proxy, key));
     if (config.errors.length > 0 && state?.config.errors.join() !== config.errors.join()) {
       this.opts.logger.warn({ proxy: proxy.id, errors: config.errors }, 'generate: invalid config left out');
     }

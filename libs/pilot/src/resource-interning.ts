@@ -4,7 +4,7 @@
 // only maps of names to shared objects, and the encoder's per-object memo hits for every proxy after the first.
 // Maps that are already interned (a sidecar group's shared outbound maps) are passed through without a look.
 import type { GeneratedConfig, OutboundConfig } from '@mesh/translate';
-import { contentHash, rememberContentHash, type EnvoyJson } from '@mesh/xds';
+import { contentHash, markImmutable, rememberContentHash, type EnvoyJson } from '@mesh/xds';
 
 type Resources = ReadonlyMap<string, EnvoyJson>;
 
@@ -36,10 +36,11 @@ export class ResourceInterner {
   internOutbound(version: number, outbound: OutboundConfig): OutboundConfig {
     this.useVersion(version);
     return {
-      clusters: this.internMap('c', outbound.clusters),
-      endpoints: this.internMap('e', outbound.endpoints),
-      listeners: this.internMap('l', outbound.listeners),
-      routes: this.internMap('r', outbound.routes),
+      // Shared by every proxy of the group and never changed: the ADS server may share their encoding too.
+      clusters: markImmutable(this.internMap('c', outbound.clusters)),
+      endpoints: markImmutable(this.internMap('e', outbound.endpoints)),
+      listeners: markImmutable(this.internMap('l', outbound.listeners)),
+      routes: markImmutable(this.internMap('r', outbound.routes)),
       errors: outbound.errors,
     };
   }

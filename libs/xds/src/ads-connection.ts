@@ -43,10 +43,10 @@ export class TypeState {
   readonly typeUrl: string;
   wildcard = false;
   readonly names = new Set<string>();
-  /** The resource_names of the last SotW request that set `names` (to skip identical re-subscriptions). */
-  requestedNames: readonly string[] | undefined;
   /** Resource name → version the proxy holds from us ('' = told it does not exist). */
   sent = new Map<string, string>();
+  /** True when `sent` is a versions map shared with other streams (copy it before changing it). */
+  sentShared = false;
   sentVersion: string | undefined;
   sentNonce: string | undefined;
   sentAt: Date | undefined;
@@ -85,6 +85,45 @@ let connectionCounter = 0;
 
 /** Resources as generated and encoded for one response. */
 export type EncodedSet = Map<string, EncodedResource>;
+
+/**
+ * Resource maps a provider promises never to change (istiod's per-group outbound maps). Every stream handed the
+ * same such map gets the same EncodedSet, so the per-resource encoding look-ups, the response's entry list and the
+ * sent-versions map are built once per map instead of once per stream.
+ */
+const immutableMaps = new WeakSet<ReadonlyMap<string, EnvoyJson>>();
+const encodedByMap = new WeakMap<ReadonlyMap<string, EnvoyJson>, { typeUrl: string; encoded: EncodedSet }>();
+
+/** Declares `resources` immutable from now on (see above); returns it. */
+export function markImmutable<M extends ReadonlyMap<string, EnvoyJson>>(resources: M): M {
+  immutableMaps.add(resources);
+  return resources;
+}
+
+const entriesBySet = new WeakMap<EncodedSet, Uint8Array[]>();
+const versionsBySet = new WeakMap<EncodedSet, Map<string, string>>();
+
+/** The response entries of an encoded set, in order (memoized per set). */
+export function entriesOf(encoded: EncodedSet): Uint8Array[] {
+  let entries = entriesBySet.get(encoded);
+  if (entries === undefined) {
+    entries = [];
+    for (const r of encoded.values()) entries.push(r.entry);
+    entriesBySet.set(encoded, entries);
+  }
+  return entries;
+}
+
+/** Name → version of an encoded set (memoized per set; shared: do not modify). */
+export function versionsOf(encoded: EncodedSet): Map<string, string> {
+  let versions = versionsBySet.get(encoded);
+  if (versions === undefined) {
+    versions = new Map();
+    for (const [name, r] of encoded) versions.set(name, r.version);
+    versionsBySet.set(encoded, versions);
+  }
+  return versions;
+}
 
 /** The state and work queue of one ADS stream; the SotW and Delta handlers drive it. */
 export class AdsConnection implements AdsConnectionInfo {
@@ -198,15 +237,26 @@ export class AdsConnection implements AdsConnectionInfo {
       this.context.logger[known ? 'error' : 'debug']({ conn: this.id, type: shortType(state.typeUrl), err }, 'ads: generate failed');
       return known ? undefined : new Map();
     }
+    const shareable = immutableMaps.has(generated);
+    if (shareable) {
+      const memo = encodedByMap.get(generated);
+      if (memo !== undefined && memo.typeUrl === state.typeUrl && (state.wildcard || everyNameIn(memo.encoded, state.names))) return memo.encoded;
+    }
     const encoded: EncodedSet = new Map();
-    for (const [name, resource] of generated ?? new Map<string, EnvoyJson>()) {
-      if (!state.wildcard && !state.names.has(name)) continue;
+    let complete = true;
+    for (const [name, resource] of generated) {
+      if (!state.wildcard && !state.names.has(name)) {
+        complete = false;
+        continue;
+      }
       try {
         encoded.set(name, encodeResource(state.typeUrl, resource));
       } catch (err) {
+        complete = false;
         this.context.logger.error({ conn: this.id, type: shortType(state.typeUrl), resource: name, err: String(err) }, 'ads: resource does not encode; skipped');
       }
     }
+    if (shareable && complete) encodedByMap.set(generated, { typeUrl: state.typeUrl, encoded });
     return encoded;
   }
 
@@ -233,6 +283,11 @@ export class AdsConnection implements AdsConnectionInfo {
     this.context.logger.debug({ conn: this.id, type: shortType(state.typeUrl), version, nonce, resources, removed }, 'ads: push');
     this.context.events.emit('response', { connection: this.info(), typeUrl: state.typeUrl, version, nonce, resources, removed });
   }
+}
+
+function everyNameIn(encoded: EncodedSet, names: ReadonlySet<string>): boolean {
+  for (const name of encoded.keys()) if (!names.has(name)) return false;
+  return true;
 }
 
 /** CDS, EDS, LDS, RDS, SDS first (push order), then any other type. */

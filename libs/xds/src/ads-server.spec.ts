@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { markImmutable } from './ads-connection.ts';
 import { AdsServer } from './ads-server.ts';
 import type { AdsNackEvent } from './ads-types.ts';
 import { unpackAny } from './codec.ts';
@@ -333,6 +334,53 @@ describe('AdsServer on a unix socket', () => {
     } finally {
       sotw.close();
       delta.close();
+    }
+  });
+});
+
+describe('AdsServer with immutable shared resource maps', () => {
+  it('sends every stream the same encoded set, then only what changed, and unsubscribes one stream without touching the other', async () => {
+    let endpoints = markImmutable(new Map([['c1', cla('c1', 9001)], ['c2', cla('c2', 9002)]]));
+    const provider = {
+      generate: (_c: unknown, typeUrl: string, names: readonly string[]) => {
+        if (typeUrl !== TypeUrl.ClusterLoadAssignment) return new Map();
+        // Like istiod: the shared map itself when the subscription covers it, else a per-stream pick.
+        if ([...endpoints.keys()].every((n) => names.includes(n))) return endpoints;
+        return new Map(names.flatMap((n) => (endpoints.has(n) ? [[n, endpoints.get(n) ?? {}] as const] : [])));
+      },
+    };
+    const server = new AdsServer({ provider });
+    const { port } = await server.listen('127.0.0.1:0');
+    const a = sotwStream(`127.0.0.1:${port}`);
+    const b = sotwStream(`127.0.0.1:${port}`);
+    try {
+      for (const s of [a, b]) s.send({ node, type_url: TypeUrl.ClusterLoadAssignment, resource_names: ['c1', 'c2'] });
+      const [ra, rb] = [await a.next(), await b.next()];
+      expect(names(ra)).toEqual(['c1', 'c2']);
+      expect(ra.resources.map((r) => Buffer.from(r.value).toString('hex'))).toEqual(rb.resources.map((r) => Buffer.from(r.value).toString('hex')));
+      let acked = 0;
+      const acks = new Promise<void>((resolve) => server.on('ack', () => ++acked === 2 && resolve()));
+      for (const [s, r] of [[a, ra], [b, rb]] as const) s.send({ type_url: TypeUrl.ClusterLoadAssignment, resource_names: ['c1', 'c2'], version_info: r.version_info, response_nonce: r.nonce });
+      await acks;
+
+      server.push(); // same map: nothing to send
+      await a.none();
+      await b.none();
+
+      // Stream a drops c2; b keeps both and must still see c2's later change.
+      const narrowed = new Promise((resolve) => server.once('ack', resolve));
+      a.send({ type_url: TypeUrl.ClusterLoadAssignment, resource_names: ['c1'], version_info: ra.version_info, response_nonce: ra.nonce });
+      await narrowed;
+      endpoints = markImmutable(new Map([['c1', cla('c1', 9001)], ['c2', cla('c2', 9003)]]));
+      server.push();
+      const nb = await b.next();
+      expect(names(nb)).toEqual(['c1', 'c2']);
+      expect(JSON.stringify(nb.resources.map((r) => unpackAny(r)))).toContain('9003');
+      await a.none(); // c1 unchanged for a
+    } finally {
+      a.close();
+      b.close();
+      await server.close();
     }
   });
 });

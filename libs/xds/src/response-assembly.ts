@@ -5,6 +5,8 @@
 // so the bytes equal encodeDiscoveryResponse's.
 
 const utf8 = new TextEncoder();
+/** A handful of type URLs, encoded once. */
+const typeUrlBytes = new Map<string, Uint8Array>();
 
 function varintLength(n: number): number {
   let len = 1;
@@ -57,7 +59,11 @@ const tagAnyValue = (2 << 3) | 2;
  * the message bytes are a view of the entry, not a second copy).
  */
 export function resourceEntry(typeUrl: string, value: Uint8Array): { entry: Uint8Array; valueOffset: number } {
-  const url = utf8.encode(typeUrl);
+  let url = typeUrlBytes.get(typeUrl);
+  if (url === undefined) {
+    url = utf8.encode(typeUrl);
+    if (typeUrlBytes.size < 1000) typeUrlBytes.set(typeUrl, url);
+  }
   const anyLength = fieldLength(url.length) + fieldLength(value.length);
   const entry = new Uint8Array(fieldLength(anyLength));
   let offset = 0;

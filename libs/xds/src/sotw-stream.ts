@@ -1,7 +1,7 @@
 // State-of-the-world ADS (StreamAggregatedResources): request classification (new request, ACK, NACK, stale
 // nonce), subscription tracking and change-only pushes. CDS and LDS responses always carry the full set.
 import { randomUUID } from 'node:crypto';
-import { AdsConnection, dependentType, shortType, wildcardTypes, type TypeState } from './ads-connection.ts';
+import { AdsConnection, dependentType, entriesOf, shortType, versionsOf, wildcardTypes, type TypeState } from './ads-connection.ts';
 import type { AdsServerStream } from './ads-service.ts';
 import type { DiscoveryRequest } from './discovery-wire.ts';
 import { planResponse } from './response-assembly.ts';
@@ -46,19 +46,22 @@ export class SotwStream {
       const gained = !state.wildcard;
       state.wildcard = true;
       state.names.clear();
-      state.requestedNames = undefined;
       return gained;
     }
-    // ACKs repeat the subscription (thousands of EDS names per proxy): an identical list changes nothing.
-    if (!state.wildcard && sameList(state.requestedNames, names)) return false;
+    // ACKs repeat the subscription (thousands of EDS names per proxy): the same names change nothing. (Checked
+    // against the set itself rather than the last list, so no per-stream copy of the names is kept.)
+    if (!state.wildcard && sameNames(state.names, names)) return false;
     state.wildcard = false;
-    state.requestedNames = names;
     let gained = false;
     const wanted = new Set(names);
     for (const name of wanted) if (!state.names.has(name)) gained = true;
     for (const name of [...state.names]) {
       if (!wanted.has(name)) {
         state.names.delete(name);
+        if (state.sentShared && state.sent.has(name)) {
+          state.sent = new Map(state.sent);
+          state.sentShared = false;
+        }
         state.sent.delete(name);
       }
     }
@@ -92,8 +95,10 @@ export class SotwStream {
     if (!state.active && !force) return false;
     const encoded = state.active ? await conn.generate(state) : new Map();
     if (encoded === undefined) return false; // generation failed: keep what the proxy has
-    let changed = encoded.size !== state.sent.size;
-    for (const [name, resource] of encoded) if (state.sent.get(name) !== resource.version) changed = true;
+    const versions = versionsOf(encoded);
+    // The same shared set as last time is unchanged without comparing thousands of versions.
+    let changed = versions !== state.sent && encoded.size !== state.sent.size;
+    if (versions !== state.sent && !changed) for (const [name, resource] of encoded) if (state.sent.get(name) !== resource.version) changed = true;
     if (!changed && !force) return false;
     const version = conn.context.version();
     const nonce = `${version}${randomUUID()}`;
@@ -103,9 +108,7 @@ export class SotwStream {
       nonce,
       ...(conn.context.controlPlaneId === undefined ? {} : { control_plane: { identifier: conn.context.controlPlaneId } }),
     };
-    const entries: Uint8Array[] = [];
-    for (const r of encoded.values()) entries.push(r.entry);
-    const plan = planResponse(envelope, entries);
+    const plan = planResponse(envelope, entriesOf(encoded));
     // Written only once the write budget has room, and as a plan: the bytes are assembled when gRPC sends it, so a
     // push to every proxy does not hold every response in memory at once.
     const release = await conn.holdWriteBudget(plan.size);
@@ -114,14 +117,19 @@ export class SotwStream {
       return false;
     }
     this.call.write(plan, release);
-    state.sent = new Map([...encoded].map(([name, r]) => [name, r.version]));
+    state.sent = versions;
+    state.sentShared = true;
     conn.recordSent(state, version, nonce, encoded.size, 0);
     return true;
   }
 }
 
-function sameList(a: readonly string[] | undefined, b: readonly string[]): boolean {
-  if (a === undefined || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/**
+ * True when `names` holds exactly the subscribed names. A list that repeats one name in place of another would pass;
+ * xDS clients send each name once, and the cost of a miss is one extra resource until the next subscription change.
+ */
+function sameNames(subscribed: ReadonlySet<string>, names: readonly string[]): boolean {
+  if (names.length !== subscribed.size || names.length === 0) return false;
+  for (const name of names) if (!subscribed.has(name)) return false;
   return true;
 }

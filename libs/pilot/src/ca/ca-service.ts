@@ -99,6 +99,6 @@ export class CaService {
     }
     this.stats.success++;
     log.info({ identities, ttlSeconds: ttlMs / 1000 }, 'ca: certificate issued');
-    return encodeCertificateResponse({ certChain: [...splitPemCertificates(leaf), ...splitPemCertificates(this.opts.ca.rootPem)] });
+    return encodeCertificateResponse({ certChain: [...splitPemCertificates(leaf), ...splitPemCertificates(this.opts.ca.chainPem)] });
   }
 }
