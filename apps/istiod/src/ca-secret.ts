@@ -55,7 +55,7 @@ export async function loadOrCreateSecretCa(kc: KubeConfig, namespace: string, op
     kind: 'Secret',
     type: CA_SECRET_TYPE,
     metadata: { name: CA_SECRET_NAME, namespace },
-    data: { [CA_CERT_FILE]: Buffer.from(ca.rootPem).toString('base64'), [CA_KEY_FILE]: Buffer.from(await ca.keyPem()).toString('base64') },
+    data: { [CA_CERT_FILE]: Buffer.from(ca.certPem).toString('base64'), [CA_KEY_FILE]: Buffer.from(await ca.keyPem()).toString('base64') },
   };
   try {
     await api.createNamespacedSecret({ namespace, body });

@@ -21,6 +21,8 @@ export interface IstiodProcessOptions {
   kubeconfig?: string;
   /** Fixed xDS port (needed to restart on the same address); 0 = any. */
   grpcPort?: number;
+  /** Extra environment variables (e.g. ROOT_CA_DIR). */
+  env?: Record<string, string>;
 }
 
 /** A running istiod; `logs` accumulates stdout and stderr of every run. */
@@ -46,19 +48,28 @@ export class IstiodProcess {
     const grpcPort = this.opts.grpcPort ?? this.ports.grpc;
     // Every port on loopback and chosen by the kernel (except a fixed xDS port), so parallel tests never collide.
     const addrs = ['--grpcAddr', `127.0.0.1:${grpcPort}`, '--secureGRPCAddr', '127.0.0.1:0', '--httpAddr', '127.0.0.1:0', '--monitoringAddr', '127.0.0.1:0', '--httpsAddr', '127.0.0.1:0'];
-    const proc = spawnApp('istiod', [...source, ...addrs]);
+    const proc = spawnApp('istiod', [...source, ...addrs], this.opts.env ? { env: { ...process.env, ...this.opts.env } } : {});
     this.proc = proc;
     const from = this.logs.length;
     proc.stdout!.on('data', (d: Buffer) => (this.logs += d.toString()));
     proc.stderr!.on('data', (d: Buffer) => (this.logs += d.toString()));
-    let exited = false;
-    proc.once('exit', () => (exited = true));
-    await waitFor(() => {
-      if (exited) throw new Error(`istiod exited before ready:\n${this.logs.slice(from)}`);
-      return this.logs.slice(from).includes('"istiod: ready"');
-    }, 30_000).catch((err: unknown) => {
-      throw new Error(`istiod did not get ready: ${String(err)}\n${this.logs.slice(from)}`);
+    // An istiod that exits during start-up (bad flags, a CA it refuses) fails the start at once, with its logs.
+    let onExit: ((code: number | null) => void) | undefined;
+    const exited = new Promise<never>((_, reject) => {
+      onExit = (code) => reject(new Error(`istiod exited (code ${code}) before ready:\n${this.logs.slice(from)}`));
+      proc.once('exit', onExit);
     });
+    exited.catch(() => undefined);
+    try {
+      await Promise.race([
+        exited,
+        waitFor(() => this.logs.slice(from).includes('"istiod: ready"'), 30_000).catch((err: unknown) => {
+          throw new Error(`istiod did not get ready: ${String(err)}\n${this.logs.slice(from)}`);
+        }),
+      ]);
+    } finally {
+      if (onExit) proc.off('exit', onExit);
+    }
     const line = this.logs.slice(from).split('\n').find((l) => l.includes('"istiod: ready"'))!;
     this.ports = (JSON.parse(line) as { ports: IstiodPorts }).ports;
     return this.ports;

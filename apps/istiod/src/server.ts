@@ -5,8 +5,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { loadInjectConfig, defaultInjectConfig, type InjectConfig } from '@mesh/inject';
 import { FileSource, KubeSource, type ConfigSource, type KubeObject } from '@mesh/kube';
 import { CaService, createPilotMetrics, DiscoveryService, parseMeshConfig, registerDebug, registerWebhooks, setupCaAuthentication, startIstiodGrpc } from '@mesh/pilot';
-import { CertificateAuthority, loadOrCreateFileCa, localSecurityDir } from '@mesh/security';
-import { CA_SECRET_NAME, loadOrCreateSecretCa, type SecretCa } from './ca-secret.ts';
+import { localSecurityDir, type CertificateAuthority } from '@mesh/security';
+import { loadMeshCa } from './mesh-ca.ts';
 import { createLogger, type Logger } from '@mesh/telemetry';
 import { publishRootCert } from './root-cert-publisher.ts';
 import { patchWebhookCaBundles } from './webhook-patcher.ts';
@@ -95,16 +95,13 @@ export async function startIstiod(opts: IstiodOptions): Promise<Istiod> {
     controlPlaneId: JSON.stringify({ Component: 'istiod', ID: opts.podName, Info: { version: '0.1.0' } }),
   });
 
-  // The root survives restarts: the istio-ca-secret Secret in a cluster, the security directory in local mode.
   const securityDir = opts.configDir ? (opts.securityDir ?? localSecurityDir(opts.configDir)) : undefined;
-  const caStore: { where: string; load: () => Promise<SecretCa> } = source instanceof KubeSource
-    ? { where: `Secret ${opts.istioNamespace}/${CA_SECRET_NAME}`, load: () => loadOrCreateSecretCa(source.config, opts.istioNamespace, { org: 'cluster.local' }) }
-    : securityDir
-      ? { where: securityDir, load: () => loadOrCreateFileCa(securityDir, { org: 'cluster.local' }) }
-      : { where: 'none', load: () => Promise.reject(new Error('istiod: no CA store (neither --kubeconfig nor --configDir)')) };
-  const { ca, created: caCreated, notStored } = await caStore.load();
-  if (notStored) logger.error({ store: caStore.where, reason: notStored }, 'ca: new self-signed root NOT stored; a restart will mint another root');
-  else logger.info({ store: caStore.where, created: caCreated }, caCreated ? 'ca: new self-signed root stored' : 'ca: root loaded');
+  const ca = await loadMeshCa({
+    pluggedDir: process.env['ROOT_CA_DIR'] ?? '/etc/cacerts',
+    ...(source instanceof KubeSource ? { kube: { config: source.config, namespace: opts.istioNamespace } } : {}),
+    ...(securityDir ? { securityDir } : {}),
+    logger,
+  });
   const ns = opts.istioNamespace;
   const svc = opts.revision && opts.revision !== 'default' ? `istiod-${opts.revision}` : 'istiod';
   const serving = await ca.issue({
@@ -126,7 +123,7 @@ export async function startIstiod(opts: IstiodOptions): Promise<Istiod> {
     ca: new CaService({ ca, authenticators: caAuth.authenticators, logger }),
     grpc: splitAddr(opts.grpcAddr),
     ...(opts.secureGrpcAddr !== '' ? { secureGrpc: splitAddr(opts.secureGrpcAddr ?? ':15012') } : {}),
-    serving: { certChainPem: serving.certPem + ca.rootPem, keyPem: serving.keyPem, rootPem: ca.rootPem },
+    serving: { certChainPem: serving.certPem + ca.chainPem, keyPem: serving.keyPem, rootPem: ca.rootPem },
     caOnPlaintext: securityDir !== undefined,
     logger,
   });
@@ -143,7 +140,7 @@ export async function startIstiod(opts: IstiodOptions): Promise<Istiod> {
   monitoring.get('/version', async () => ({ version: '0.1.0', component: 'istiod' }));
   registerDebug(monitoring, discovery);
 
-  const webhook = Fastify({ logger: false, https: { cert: serving.certPem + ca.rootPem, key: serving.keyPem } });
+  const webhook = Fastify({ logger: false, https: { cert: serving.certPem + ca.chainPem, key: serving.keyPem } });
   webhook.get('/ready', async (_req, reply) => (ready() ? reply.send('') : reply.code(503).send('not ready')));
   registerWebhooks(webhook, { logger, injectConfig: injectConfigFrom(() => source.list(), ns, opts.revision, opts.meshConfigFile) });
 

@@ -26,8 +26,30 @@ export async function loadOrCreateFileCa(dir: string, opts: { org?: string } = {
   const ca = await CertificateAuthority.create(opts);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   writeAtomic(keyPath, await ca.keyPem(), 0o600);
-  writeAtomic(certPath, ca.rootPem, 0o644);
+  writeAtomic(certPath, ca.certPem, 0o644);
   return { ca, created: true };
+}
+
+/**
+ * The operator's CA plugged in as files (upstream's `cacerts` Secret mounted at /etc/cacerts): ca-cert.pem,
+ * ca-key.pem, root-cert.pem and optionally cert-chain.pem. Undefined when `dir` holds no ca-key.pem; an error when
+ * the files are incomplete or do not form a chain to the root.
+ */
+export async function loadPluggedCa(dir: string): Promise<CertificateAuthority | undefined> {
+  if (!existsSync(join(dir, CA_KEY_FILE))) return undefined;
+  const optional = (name: string): string | undefined => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : undefined);
+  const required = (name: string): string => {
+    const text = optional(name);
+    if (text === undefined) throw new Error(`plugged-in CA in ${dir}: ${name} is missing`);
+    return text;
+  };
+  const pem = { certPem: required(CA_CERT_FILE), keyPem: required(CA_KEY_FILE), rootPem: required('root-cert.pem') };
+  const certChainPem = optional('cert-chain.pem');
+  try {
+    return await CertificateAuthority.fromPlugged({ ...pem, ...(certChainPem !== undefined ? { certChainPem } : {}) });
+  } catch (err) {
+    throw new Error(`plugged-in CA in ${dir}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 function writeAtomic(path: string, data: string, mode: number): void {

@@ -1,8 +1,9 @@
 // A small X.509 certificate authority (istiod's self-signed root, "istio-ca-secret" style): issues workload
 // certificates from CSRs and serving certificates for istiod's own TLS ports. ECDSA P-256 keys, SHA-256.
 import 'reflect-metadata'; // the x509 library's dependency injection (tsyringe) needs Reflect metadata
-import { webcrypto } from 'node:crypto';
+import { X509Certificate as NodeCertificate, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { splitPemCertificates } from './pem.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -12,7 +13,7 @@ const day = 24 * 3600 * 1000;
 export interface IssuedCertificate {
   certPem: string;
   keyPem: string;
-  /** The issuing chain up to and including the root, PEM. */
+  /** The issuing chain (signing certificate, intermediates) up to and including the root, PEM. */
   chainPem: string;
 }
 
@@ -48,25 +49,73 @@ function leafExtensions(opts: IssueOptions): x509.Extension[] {
     ...(opts.uris ?? []).map((value) => ({ type: 'url' as const, value })),
     ...(opts.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
   ];
-  const exts: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
-  ];
+  const exts: x509.Extension[] = opts.isCa
+    ? [
+        new x509.BasicConstraintsExtension(true, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+      ]
+    : [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+      ];
   // Istio marks the SAN critical when the subject is empty (workload certificates).
   if (names.length > 0) exts.push(new x509.SubjectAlternativeNameExtension(names, !opts.commonName));
   return exts;
 }
 
+/** Files of a plugged-in CA (upstream's `cacerts` Secret keys), as PEM text. */
+export interface PluggedCaPem {
+  /** ca-cert.pem: the signing certificate (the root itself, or an intermediate). */
+  certPem: string;
+  /** ca-key.pem: its PKCS#8 private key. */
+  keyPem: string;
+  /** root-cert.pem: the mesh trust anchor. */
+  rootPem: string;
+  /** cert-chain.pem: the signing certificate's chain up to the root (may repeat ca-cert and the root). */
+  certChainPem?: string;
+}
+
 export class CertificateAuthority {
+  /** The trust anchor workloads verify peers with (ROOTCA, istio-ca-root-cert). */
   readonly rootPem: string;
+  /** The signing certificate (ca-cert.pem); the same as `rootPem` for a self-signed root. */
+  readonly certPem: string;
+  /** What follows a certificate this CA issues: the signing certificate, any intermediates, then the root. */
+  readonly chainPem: string;
   private readonly cert: x509.X509Certificate;
   private readonly keys: webcrypto.CryptoKeyPair;
 
-  private constructor(cert: x509.X509Certificate, keys: webcrypto.CryptoKeyPair) {
+  private constructor(cert: x509.X509Certificate, keys: webcrypto.CryptoKeyPair, issuers?: { intermediates: string[]; rootPem: string }) {
     this.cert = cert;
     this.keys = keys;
-    this.rootPem = cert.toString('pem') + '\n';
+    this.certPem = cert.toString('pem') + '\n';
+    this.rootPem = issuers?.rootPem ?? this.certPem;
+    this.chainPem = issuers ? [this.certPem, ...issuers.intermediates, this.rootPem].join('') : this.certPem;
+  }
+
+  /**
+   * A plugged-in CA (an intermediate or a root of the operator's PKI, upstream's `cacerts`): the key must match the
+   * certificate, and each certificate of the chain must be signed by the next one, ending at the root.
+   */
+  static async fromPlugged(p: PluggedCaPem): Promise<CertificateAuthority> {
+    const own = await CertificateAuthority.fromPem(p.certPem, p.keyPem);
+    const [root] = splitPemCertificates(p.rootPem);
+    if (!root) throw new Error('root-cert.pem: no certificate');
+    const fingerprint = (pem: string) => new NodeCertificate(pem).fingerprint256;
+    const skip = new Set([fingerprint(own.certPem), fingerprint(root)]);
+    const intermediates = splitPemCertificates(p.certChainPem ?? '').filter((pem) => !skip.has(fingerprint(pem)));
+    const path = [own.certPem, ...intermediates, root];
+    for (let i = 0; i + 1 < path.length; i++) {
+      const child = new NodeCertificate(path[i]!);
+      const parent = new NodeCertificate(path[i + 1]!);
+      if (child.fingerprint256 === parent.fingerprint256) continue;
+      if (!child.checkIssued(parent) || !child.verify(parent.publicKey)) {
+        throw new Error(`certificate chain: "${child.subject.replace(/\n/g, ', ')}" is not signed by "${parent.subject.replace(/\n/g, ', ')}"`);
+      }
+    }
+    if (!new NodeCertificate(root).ca) throw new Error('root-cert.pem is not a CA certificate');
+    return new CertificateAuthority(own.cert, own.keys, { intermediates, rootPem: root });
   }
 
   /** A new self-signed root (O=<org>, valid 10 years by default). */
@@ -115,7 +164,7 @@ export class CertificateAuthority {
     const keys = await generateKeys();
     const cert = await this.sign(keys.publicKey, opts);
     const keyDer = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-    return { certPem: cert, keyPem: pemKey(keyDer), chainPem: this.rootPem };
+    return { certPem: cert, keyPem: pemKey(keyDer), chainPem: this.chainPem };
   }
 
   /** Signs a PEM PKCS#10 CSR. The identities in the certificate are `opts`' (the caller's verified ones), not the CSR's. */

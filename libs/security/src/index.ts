@@ -1,5 +1,5 @@
 // Public surface of @mesh/security: the CA, CSRs, SPIFFE identities, the CA wire protocol and local-mode tokens.
-export { CertificateAuthority, createCsr, type IssuedCertificate, type IssueOptions } from './ca.ts';
+export { CertificateAuthority, createCsr, type IssuedCertificate, type IssueOptions, type PluggedCaPem } from './ca.ts';
 export { spiffeId, parseSpiffeId, type SpiffeIdentity } from './spiffe.ts';
 export {
   CREATE_CERTIFICATE_PATH,
@@ -21,4 +21,4 @@ export {
   type ServiceAccountIdentity,
 } from './local-issuer.ts';
 export { certificateUris, certificateValidity, splitPemCertificates } from './pem.ts';
-export { CA_CERT_FILE, CA_KEY_FILE, loadOrCreateFileCa } from './ca-store.ts';
+export { CA_CERT_FILE, CA_KEY_FILE, loadOrCreateFileCa, loadPluggedCa } from './ca-store.ts';
