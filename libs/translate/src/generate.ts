@@ -11,7 +11,7 @@
 // Router:   1 outbound clusters + EDS, 2 BlackHoleCluster, 3 gateway listeners + routes (gateway/*), 4 SDS secrets
 // gRPC:     grpc/grpc-generator.ts (API listeners, routes, EDS clusters)
 import type { MeshSnapshot, Proxy } from '@mesh/model';
-import type { EnvoyJson } from '@mesh/xds';
+import { LayeredResources, type EnvoyJson } from '@mesh/xds';
 import { buildInboundClusters } from './cluster/inbound-clusters.ts';
 import { buildOutboundClusters } from './cluster/outbound-clusters.ts';
 import { blackHoleCluster, inboundPassthroughCluster, passthroughCluster } from './cluster/special-clusters.ts';
@@ -62,23 +62,18 @@ export function generate(snapshot: MeshSnapshot, proxy: Proxy): GeneratedConfig 
 /**
  * Completes a sidecar's config from its (possibly shared) outbound part: adds the inbound clusters, the fixed
  * clusters and virtualInbound. The result equals `generate(snapshot, proxy)` when `outbound` was built for a proxy
- * with the same outboundGroupKey. Endpoints and routes are the outbound part's own maps (shared, not copied).
+ * with the same outboundGroupKey. The outbound part's maps are shared, not copied: endpoints and routes are them,
+ * clusters and listeners layer the proxy's own resources over them.
  */
 export function generateWithOutbound(snapshot: MeshSnapshot, proxy: Proxy, outbound: OutboundConfig): GeneratedConfig {
   const ctx = proxyContext(snapshot, proxy);
   const ports = inboundPorts(ctx);
-  const clusters = new Map(outbound.clusters);
-  for (const c of [...buildInboundClusters(ctx, ports), blackHoleCluster(ctx), passthroughCluster(ctx), inboundPassthroughCluster(ctx)]) {
-    const name = c['name'];
-    if (typeof name === 'string' && !clusters.has(name)) clusters.set(name, c);
-  }
+  const ownClusters = [...buildInboundClusters(ctx, ports), blackHoleCluster(ctx), passthroughCluster(ctx), inboundPassthroughCluster(ctx)];
+  const clusters = new LayeredResources(outbound.clusters, ownClusters.flatMap((c) => (typeof c['name'] === 'string' ? [[c['name'], c] as const] : [])));
   const inboundErrors = ctx.errors.splice(0);
-  const listeners = new Map(outbound.listeners);
-  if (proxy.interceptionMode !== 'NONE') {
-    const vi = buildVirtualInbound(ctx, ports);
-    const name = vi['name'];
-    if (typeof name === 'string' && !listeners.has(name)) listeners.set(name, vi);
-  }
+  const virtualInbound = proxy.interceptionMode === 'NONE' ? undefined : buildVirtualInbound(ctx, ports);
+  const vi = typeof virtualInbound?.['name'] === 'string' ? [[virtualInbound['name'], virtualInbound] as const] : [];
+  const listeners = new LayeredResources(outbound.listeners, vi);
   const errors = [...outbound.errors.clusters, ...inboundErrors, ...outbound.errors.listeners, ...ctx.errors, ...outbound.errors.routes];
   return { clusters, listeners, routes: outbound.routes, endpoints: outbound.endpoints, secrets: new Map(), errors: [...new Set(errors)] };
 }

@@ -11,6 +11,7 @@ import type {
   NackRecord,
   XdsLogger,
 } from './ads-types.ts';
+import { LayeredResources } from './layered-resources.ts';
 import { encodeResource, type EncodedResource } from './resource-encoding.ts';
 import type { EnvoyJson } from './snapshot.ts';
 import { pushOrder, shortTypeName, TypeUrl } from './type-urls.ts';
@@ -237,11 +238,47 @@ export class AdsConnection implements AdsConnectionInfo {
       this.context.logger[known ? 'error' : 'debug']({ conn: this.id, type: shortType(state.typeUrl), err }, 'ads: generate failed');
       return known ? undefined : new Map();
     }
+    if (generated instanceof LayeredResources && state.wildcard && immutableMaps.has(generated.base)) {
+      return this.encodeLayered(state, generated) ?? this.encodeAll(state, generated).encoded;
+    }
+    return this.encodeShared(state, generated);
+  }
+
+  /** Encodes `generated`, sharing the result with every stream given the same immutable map. */
+  private encodeShared(state: TypeState, generated: ReadonlyMap<string, EnvoyJson>): EncodedSet {
     const shareable = immutableMaps.has(generated);
     if (shareable) {
       const memo = encodedByMap.get(generated);
       if (memo !== undefined && memo.typeUrl === state.typeUrl && (state.wildcard || everyNameIn(memo.encoded, state.names))) return memo.encoded;
     }
+    const { encoded, complete } = this.encodeAll(state, generated);
+    if (shareable && complete) encodedByMap.set(generated, { typeUrl: state.typeUrl, encoded });
+    return encoded;
+  }
+
+  /**
+   * The shared base's encoded set (built once per base map) plus this proxy's own few resources: a map copy and
+   * two small loops instead of an encoding look-up per resource; undefined when the base did not encode fully.
+   */
+  private encodeLayered(state: TypeState, generated: LayeredResources): EncodedSet | undefined {
+    const base = this.encodeShared(state, generated.base);
+    if (base.size !== generated.base.size) return undefined;
+    const own = this.encodeAll(state, generated.extra).encoded;
+    const combined: EncodedSet = new Map(base);
+    const versions = new Map(versionsOf(base));
+    const entries = [...entriesOf(base)];
+    for (const [name, resource] of own) {
+      combined.set(name, resource);
+      versions.set(name, resource.version);
+      entries.push(resource.entry);
+    }
+    versionsBySet.set(combined, versions);
+    entriesBySet.set(combined, entries);
+    return combined;
+  }
+
+  /** Encodes every wanted resource of `generated`; `complete` is false when one was filtered out or failed. */
+  private encodeAll(state: TypeState, generated: ReadonlyMap<string, EnvoyJson>): { encoded: EncodedSet; complete: boolean } {
     const encoded: EncodedSet = new Map();
     let complete = true;
     for (const [name, resource] of generated) {
@@ -256,8 +293,7 @@ export class AdsConnection implements AdsConnectionInfo {
         this.context.logger.error({ conn: this.id, type: shortType(state.typeUrl), resource: name, err: String(err) }, 'ads: resource does not encode; skipped');
       }
     }
-    if (shareable && complete) encodedByMap.set(generated, { typeUrl: state.typeUrl, encoded });
-    return encoded;
+    return { encoded, complete };
   }
 
   /** Records an ACK or NACK and emits the event. */

@@ -6,6 +6,7 @@ export type { EncodeOptions, PackedAny } from './codec.ts';
 export { findMessage, lookupMessage, protoLoadMillis, protoRoot } from './protos.ts';
 export { AdsServer } from './ads-server.ts';
 export { markImmutable } from './ads-connection.ts';
+export { LayeredResources } from './layered-resources.ts';
 export type { AdsServerOptions } from './ads-server.ts';
 export { StaticProvider } from './static-provider.ts';
 export { contentHash, rememberContentHash } from './resource-encoding.ts';
