@@ -11,9 +11,31 @@ export interface HcmOptions {
   readonly direction: 'outbound' | 'inbound' | 'gateway';
 }
 
-/** HTTP filters in upstream's order (Istio's own wasm/stats filters excluded): fault, CORS, router. */
-function httpFilters(): EnvoyJson[] {
+/**
+ * Istio's istio.alpn filter: on outbound and gateway connection managers it offers the peer's inbound listener the
+ * ALPN that names the HTTP version (istio-http/1.0, istio-http/1.1, istio-h2; plus "istio" for older peers), which is
+ * how the peer picks its HTTP filter chain under mutual TLS. Sent as a TypedStruct (Envoy converts it to the filter's
+ * own type); the HTTP10 entry leaves upstream_protocol out because it is the enum's zero value.
+ */
+const istioAlpn: EnvoyJson = {
+  name: 'istio.alpn',
+  typed_config: {
+    '@type': 'type.googleapis.com/udpa.type.v1.TypedStruct',
+    type_url: 'type.googleapis.com/istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig',
+    value: {
+      alpn_override: [
+        { alpn_override: ['istio-http/1.0', 'istio'] },
+        { upstream_protocol: 'HTTP11', alpn_override: ['istio-http/1.1', 'istio'] },
+        { upstream_protocol: 'HTTP2', alpn_override: ['istio-h2', 'istio'] },
+      ],
+    },
+  },
+};
+
+/** HTTP filters in upstream's order (Istio's own wasm/stats filters excluded): ALPN (not inbound), fault, CORS, router. */
+function httpFilters(direction: HcmOptions['direction']): EnvoyJson[] {
   return [
+    ...(direction === 'inbound' ? [] : [istioAlpn]),
     { name: 'envoy.filters.http.fault', typed_config: { '@type': T.fault } },
     { name: 'envoy.filters.http.cors', typed_config: { '@type': T.cors } },
     { name: 'envoy.filters.http.router', typed_config: { '@type': T.router } },
@@ -31,7 +53,7 @@ export function httpConnectionManager(ctx: ProxyContext, opts: HcmOptions): Envo
   const hcm: EnvoyJson = { '@type': T.hcm, stat_prefix: opts.statPrefix };
   if (opts.rds !== undefined) hcm['rds'] = { config_source: adsConfigSource(), route_config_name: opts.rds };
   else if (opts.routeConfig) hcm['route_config'] = opts.routeConfig;
-  hcm['http_filters'] = httpFilters();
+  hcm['http_filters'] = httpFilters(opts.direction);
   const log = accessLog(ctx);
   if (log) hcm['access_log'] = log;
   hcm['use_remote_address'] = opts.direction === 'gateway';
