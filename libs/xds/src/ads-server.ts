@@ -40,7 +40,7 @@ export interface AdsServerOptions {
   readonly controlPlaneId?: string;
   /** Largest accepted request (default 4 MiB, like ISTIO_GPRC_MAXRECVMSGSIZE). */
   readonly maxReceiveMessageBytes?: number;
-  /** Bytes of responses being written at once across all streams (default 64 MiB; one response always goes). */
+  /** Bytes of responses being written at once across all streams (default 16 MiB; one response always goes). */
   readonly writeBudgetBytes?: number;
 }
 
