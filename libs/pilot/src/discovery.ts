@@ -3,7 +3,7 @@
 import type { Logger } from '@mesh/telemetry';
 import type { Change, ConfigSource } from '@mesh/kube';
 import { buildSnapshot, parseProxy, type MeshConfigInput, type MeshSnapshot, type Proxy } from '@mesh/model';
-import { generate, generateWithOutbound, outboundGroupKey, type GeneratedConfig } from '@mesh/translate';
+import { generate, generateWithOutbound, listenersReadVirtualServices, outboundGroupKey, type GeneratedConfig } from '@mesh/translate';
 import { AdsServer, TypeUrl, type AdsConnectionInfo, type AdsProvider, type EnvoyJson } from '@mesh/xds';
 import { intake, type RejectedConfig } from './config-intake.ts';
 import { Debouncer } from './debounce.ts';
@@ -168,9 +168,14 @@ export class DiscoveryService implements AdsProvider {
     }
     this.rejectedValue = rejected;
     const previousErrors = new Set(this.snapshotValue.errors);
+    const previous = this.snapshotValue;
     this.snapshotValue = buildSnapshot(resources, { ...this.opts.meshConfig, ...meshConfig });
     this.snapshotVersion++;
-    this.groups.advance(this.snapshotVersion, changes !== undefined && clustersUnaffected(changes));
+    const clusters = changes !== undefined && clustersUnaffected(changes);
+    // Listeners read VirtualServices only through TCP/TLS routes: with none before or after, they are unchanged too.
+    const vsChanged = changes?.some((c) => c.object.kind === 'VirtualService') ?? true;
+    const listeners = clusters && (!vsChanged || (!listenersReadVirtualServices(previous) && !listenersReadVirtualServices(this.snapshotValue)));
+    this.groups.advance(this.snapshotVersion, { clusters, listeners });
     for (const e of this.snapshotValue.errors) if (!previousErrors.has(e)) this.opts.logger.warn({ error: e }, 'config: object not usable, skipped');
     const m = this.opts.metrics;
     m.services.set(this.snapshotValue.services.length);

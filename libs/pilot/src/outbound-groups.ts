@@ -3,8 +3,9 @@
 // that part once per group and snapshot version and hands the same (interned) object to every member.
 //
 // Across versions: when the change that produced a version cannot alter clusters or EDS (only VirtualServices or
-// Gateways changed), a group's clusters and endpoints are taken over from the previous version, so a route change
-// regenerates listeners and routes only, and the unchanged cluster objects keep their identity (no re-encoding).
+// Gateways changed), a group's clusters and endpoints are taken over from the previous version; when it cannot
+// alter listeners either (no VirtualService with TCP/TLS routes on either side), its listeners too. A route change
+// then regenerates routes only, and the unchanged objects keep their identity (no re-interning, no re-encoding).
 import type { MeshSnapshot, Proxy } from '@mesh/model';
 import { generateOutbound, type OutboundConfig } from '@mesh/translate';
 
@@ -16,7 +17,7 @@ export class OutboundGroups {
   private version = -1;
   private current = new Map<string, OutboundConfig>();
   private previous = new Map<string, OutboundConfig>();
-  private clustersReusable = false;
+  private reusable: { clusters: boolean; listeners: boolean } = { clusters: false, listeners: false };
   private readonly maxGroups: number;
   private readonly prepare: (version: number, outbound: OutboundConfig) => OutboundConfig;
   /** Outbound parts built (not reused from the cache), for tests and diagnostics. */
@@ -29,14 +30,14 @@ export class OutboundGroups {
   }
 
   /**
-   * Moves to a new snapshot version. `clustersUnchanged`: nothing clusters and EDS are built from changed since the
+   * Moves to a new snapshot version. `unchanged` says which parts nothing they are built from changed since the
    * previous version, so they may be carried over. Parts older than the previous version are dropped.
    */
-  advance(version: number, clustersUnchanged: boolean): void {
+  advance(version: number, unchanged: { clusters: boolean; listeners: boolean }): void {
     if (version === this.version) return;
     this.previous = this.current;
     this.current = new Map();
-    this.clustersReusable = clustersUnchanged;
+    this.reusable = unchanged;
     this.version = version;
   }
 
@@ -44,8 +45,9 @@ export class OutboundGroups {
   get(snapshot: MeshSnapshot, proxy: Proxy, key: string): OutboundConfig {
     let part = this.current.get(key);
     if (part !== undefined) return part;
-    const earlier = this.clustersReusable ? this.previous.get(key) : undefined;
-    part = this.prepare(this.version, generateOutbound(snapshot, proxy, earlier));
+    const earlier = this.previous.get(key);
+    const reuse = earlier === undefined ? {} : { ...(this.reusable.clusters ? { clusters: earlier } : {}), ...(this.reusable.listeners ? { listeners: earlier } : {}) };
+    part = this.prepare(this.version, generateOutbound(snapshot, proxy, reuse));
     this.builds++;
     if (this.current.size >= this.maxGroups) {
       const oldest = this.current.keys().next();

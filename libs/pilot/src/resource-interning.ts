@@ -40,8 +40,11 @@ export class ResourceInterner {
       clusters: markImmutable(this.internMap('c', outbound.clusters)),
       endpoints: markImmutable(this.internMap('e', outbound.endpoints)),
       listeners: markImmutable(this.internMap('l', outbound.listeners)),
-      routes: markImmutable(this.internMap('r', outbound.routes)),
+      // Route configurations differ between groups (short host names are relative to the namespace) and are large:
+      // comparing their text would cost more than it shares. The encoder keys them by their virtual hosts instead.
+      routes: markImmutable(outbound.routes),
       errors: outbound.errors,
+      routeNames: outbound.routeNames,
     };
   }
 

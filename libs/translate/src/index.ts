@@ -1,7 +1,7 @@
 // Public surface of @mesh/translate: generate Envoy resources for a proxy, plus the traffic simulator.
 export { generate, generateWithOutbound } from './generate.ts';
-export { generateOutbound, outboundGroupKey } from './outbound-group.ts';
-export type { OutboundConfig } from './outbound-group.ts';
+export { generateOutbound, listenersReadVirtualServices, outboundGroupKey } from './outbound-group.ts';
+export type { OutboundConfig, OutboundReuse } from './outbound-group.ts';
 export type { GeneratedConfig } from './generate.ts';
 export { simulate } from './simulate.ts';
 export type { SimulatedRequest, SimulationResult } from './simulate.ts';

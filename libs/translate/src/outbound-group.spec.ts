@@ -9,7 +9,7 @@ import { buildSnapshot, parseProxy, type MeshSnapshot, type Proxy } from '@mesh/
 import { describe, expect, it } from 'vitest';
 import { generate, generateWithOutbound, type GeneratedConfig } from './generate.ts';
 import { loadGoldenCase } from './golden-case.ts';
-import { generateOutbound, outboundGroupKey } from './outbound-group.ts';
+import { generateOutbound, listenersReadVirtualServices, outboundGroupKey } from './outbound-group.ts';
 
 const dir = join(import.meta.dirname, '..', 'testdata');
 const cases = readdirSync(dir).filter((f) => f.endsWith('.in.yaml')).sort();
@@ -163,5 +163,64 @@ describe('the group key separates proxies whose outbound config differs', () => 
   it('routers and proxyless gRPC clients are not grouped', () => {
     expect(outboundGroupKey(snapshot, parse({ nodeId: 'router~10.2.0.3~gw-1.a~a.svc.cluster.local', metadata: {} }))).toBeUndefined();
     expect(outboundGroupKey(snapshot, parse({ ...base, metadata: { NAMESPACE: 'a', GENERATOR: 'grpc' } }))).toBeUndefined();
+  });
+});
+
+describe('generateOutbound reusing an earlier result', () => {
+  const mesh = (timeout: string, tcp = false) =>
+    parseYamlDocuments(`
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: a}
+spec: {clusterIP: 10.96.0.1, ports: [{port: 80, name: http}, {port: 7000, name: sniffed}], selector: {app: api}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: a}
+spec: {clusterIP: 10.96.0.3, ports: [{port: 5432, name: tcp}], selector: {app: db}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api-1, namespace: a, labels: {app: api}}
+status: {phase: Running, podIP: 10.1.0.1}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: api, namespace: a}
+spec:
+  hosts: [api.a.svc.cluster.local]
+  http: [{route: [{destination: {host: api.a.svc.cluster.local}}], timeout: ${timeout}}]
+${tcp ? '  tcp: [{route: [{destination: {host: db.a.svc.cluster.local}}]}]' : ''}
+`).resources;
+  const proxy = parseProxy('sidecar~10.2.0.1~client-1.a~a.svc.cluster.local', { NAMESPACE: 'a' });
+  const shape = (o: ReturnType<typeof generateOutbound>) => ({
+    clusters: [...o.clusters],
+    endpoints: [...o.endpoints],
+    listeners: [...o.listeners],
+    routes: [...o.routes],
+    errors: o.errors,
+    routeNames: o.routeNames,
+  });
+
+  it('equals a fresh build after an HTTP-route-only VirtualService change, with clusters and listeners taken over', () => {
+    const before = buildSnapshot(mesh('3s'));
+    const after = buildSnapshot(mesh('7s'));
+    expect(listenersReadVirtualServices(before) || listenersReadVirtualServices(after)).toBe(false);
+    const earlier = generateOutbound(before, proxy);
+    const reused = generateOutbound(after, proxy, { clusters: earlier, listeners: earlier });
+    expect(reused.listeners).toBe(earlier.listeners);
+    expect(reused.clusters).toBe(earlier.clusters);
+    expect(shape(reused)).toEqual(shape(generateOutbound(after, proxy)));
+    expect(JSON.stringify([...reused.routes.values()])).toContain('"timeout":"7s"');
+    expect(reused.routeNames.sniffed).toEqual([{ hostname: 'api.a.svc.cluster.local', port: 7000 }]);
+  });
+
+  it('says when listeners read VirtualServices (TCP/TLS routes) so they must be rebuilt', () => {
+    const withTcp = buildSnapshot(mesh('3s', true));
+    expect(listenersReadVirtualServices(withTcp)).toBe(true);
+    const fresh = generateOutbound(withTcp, proxy);
+    const stale = generateOutbound(withTcp, proxy, { listeners: generateOutbound(buildSnapshot(mesh('3s')), proxy) });
+    // Taking the listeners over here would be wrong: the tcp route sends api:... traffic to db.
+    expect([...stale.listeners]).not.toEqual([...fresh.listeners]);
   });
 });

@@ -29,6 +29,16 @@ export interface OutboundConfig {
   readonly routes: ReadonlyMap<string, EnvoyJson>;
   /** Config errors met while building clusters, listeners and routes (kept apart to preserve the overall order). */
   readonly errors: { readonly clusters: readonly string[]; readonly listeners: readonly string[]; readonly routes: readonly string[] };
+  /** What the listeners ask routes for: RouteConfiguration `"<port>"` per HTTP port, `<host>:<port>` per sniffed port. */
+  readonly routeNames: { readonly httpPorts: readonly number[]; readonly sniffed: ReadonlyArray<{ readonly hostname: string; readonly port: number }> };
+}
+
+/** Which earlier outbound parts generateOutbound may take over instead of rebuilding (the caller vouches for them). */
+export interface OutboundReuse {
+  /** Clusters, endpoints and their errors: nothing they are built from changed (only VirtualServices/Gateways did). */
+  readonly clusters?: OutboundConfig;
+  /** Listeners, their errors and route names: also no VirtualService they read changed (see listenersReadVirtualServices). */
+  readonly listeners?: OutboundConfig;
 }
 
 type Selector = Readonly<Record<string, string>>;
@@ -62,6 +72,21 @@ function sourceLabelSelectors(snapshot: MeshSnapshot): readonly Selector[] {
   return list;
 }
 
+const readsL4 = new WeakMap<MeshSnapshot, boolean>();
+
+/**
+ * True when some VirtualService has `tcp` or `tls` routes. Sidecar outbound listeners read VirtualServices only
+ * through those (HTTP routes live in RDS), so without any on either side of a change the listeners stay the same.
+ */
+export function listenersReadVirtualServices(snapshot: MeshSnapshot): boolean {
+  let found = readsL4.get(snapshot);
+  if (found === undefined) {
+    found = snapshot.config.virtualServices.some((vs) => (vs.resource.spec.tcp?.length ?? 0) > 0 || (vs.resource.spec.tls?.length ?? 0) > 0);
+    readsL4.set(snapshot, found);
+  }
+  return found;
+}
+
 /**
  * The key under which `proxy`'s outbound config can be shared with other proxies for this snapshot, or undefined
  * when the proxy must be generated whole (routers, proxyless gRPC).
@@ -77,32 +102,45 @@ export function outboundGroupKey(snapshot: MeshSnapshot, proxy: Proxy): string |
 }
 
 /**
- * Builds the outbound part of a sidecar's config (see outboundGroupKey for what it may be shared under). With
- * `reuseClustersOf`, the clusters, endpoints and their errors are taken from that earlier result instead of being
- * rebuilt: the caller asserts that nothing they are built from (services, endpoints, DestinationRules, Sidecars,
- * mesh config) changed since, e.g. when only VirtualServices did.
+ * Builds the outbound part of a sidecar's config (see outboundGroupKey for what it may be shared under), taking
+ * over the parts `reuse` names from an earlier result for the same group key instead of rebuilding them.
  */
-export function generateOutbound(snapshot: MeshSnapshot, proxy: Proxy, reuseClustersOf?: OutboundConfig): OutboundConfig {
+export function generateOutbound(snapshot: MeshSnapshot, proxy: Proxy, reuse: OutboundReuse = {}): OutboundConfig {
   const ctx = proxyContext(snapshot, proxy);
-  let clusters = reuseClustersOf?.clusters;
-  let endpoints = reuseClustersOf?.endpoints;
-  let clusterErrors = reuseClustersOf?.errors.clusters;
+  let clusters = reuse.clusters?.clusters;
+  let endpoints = reuse.clusters?.endpoints;
+  let clusterErrors = reuse.clusters?.errors.clusters;
   if (clusters === undefined || endpoints === undefined || clusterErrors === undefined) {
     const outbound = buildOutboundClusters(ctx);
     clusters = byName(outbound.clusters);
     endpoints = byName(outbound.endpoints, 'cluster_name');
     clusterErrors = ctx.errors.splice(0);
   }
-  const out = buildOutboundListeners(ctx);
-  const listeners = [...out.listeners];
-  if (proxy.interceptionMode !== 'NONE') listeners.push(buildVirtualOutbound(ctx));
-  const listenerErrors = ctx.errors.splice(0);
-  const routes = [...out.httpPorts.map((p) => buildSidecarRouteConfig(ctx, p)), ...out.sniffed.map((s) => buildSniffedRouteConfig(ctx, s.service, s.port))];
+  let listeners = reuse.listeners?.listeners;
+  let listenerErrors = reuse.listeners?.errors.listeners;
+  let routeNames = reuse.listeners?.routeNames;
+  if (listeners === undefined || listenerErrors === undefined || routeNames === undefined) {
+    const out = buildOutboundListeners(ctx);
+    const list = [...out.listeners];
+    if (proxy.interceptionMode !== 'NONE') list.push(buildVirtualOutbound(ctx));
+    listeners = byName(list);
+    listenerErrors = ctx.errors.splice(0);
+    routeNames = { httpPorts: out.httpPorts, sniffed: out.sniffed.map((s) => ({ hostname: s.service.hostname, port: s.port })) };
+  }
+  const routes = [...routeNames.httpPorts.map((p) => buildSidecarRouteConfig(ctx, p))];
+  if (routeNames.sniffed.length > 0) {
+    const byHost = new Map(ctx.services.map((svc) => [svc.hostname, svc]));
+    for (const s of routeNames.sniffed) {
+      const service = byHost.get(s.hostname);
+      if (service !== undefined) routes.push(buildSniffedRouteConfig(ctx, service, s.port));
+    }
+  }
   return {
     clusters,
     endpoints,
-    listeners: byName(listeners),
+    listeners,
     routes: byName(routes),
     errors: { clusters: clusterErrors, listeners: listenerErrors, routes: ctx.errors.splice(0) },
+    routeNames,
   };
 }

@@ -69,12 +69,17 @@ export class EncodingCache {
       if (!this.current.has(kept.key)) this.current.set(kept.key, kept.encoded);
       return kept.encoded;
     }
-    const key = `${typeUrl}\n${knownHashes.get(resource) ?? contentHash(JSON.stringify(resource))}`;
+    const split = this.splitHosts(typeUrl, resource);
+    // A split route configuration is keyed by its other fields and its hosts' versions: no megabyte JSON text.
+    const hash =
+      knownHashes.get(resource) ??
+      (split === undefined ? contentHash(JSON.stringify(resource)) : contentHash(`${JSON.stringify(split.rest)}\n${split.hosts.map((h) => h.version).join(',')}`));
+    const key = `${typeUrl}\n${hash}`;
     let encoded = this.current.get(key);
     if (encoded === undefined) {
       encoded = this.previous.get(key);
       if (encoded === undefined) {
-        const { entry, valueOffset } = resourceEntry(typeUrl, this.encodeMessage(typeUrl, resource));
+        const { entry, valueOffset } = resourceEntry(typeUrl, this.encodeMessage(typeUrl, resource, split));
         const bytes = entry.subarray(valueOffset);
         this.encodings++;
         encoded = { bytes, entry, version: createHash('sha256').update(bytes).digest('base64url').slice(0, 16) };
@@ -87,25 +92,34 @@ export class EncodingCache {
   }
 
   /**
-   * The protobuf bytes of a resource. A sidecar's route configuration holds a virtual host per service; after a
-   * VirtualService change one host differs, so large configurations are encoded host by host through the content
-   * cache: the other fields first, then each `virtual_hosts` entry (field 2). Protobuf parsers accept fields in any
-   * order, and repeated entries keep theirs.
+   * A sidecar's route configuration holds a virtual host per service, and after a VirtualService change one host
+   * differs: large configurations are encoded host by host through this cache. Returns the other fields and the
+   * encoded hosts, or undefined for resources encoded whole.
    */
-  private encodeMessage(typeUrl: string, resource: EnvoyJson): Uint8Array {
+  private splitHosts(typeUrl: string, resource: EnvoyJson): { rest: EnvoyJson; hosts: EncodedResource[] } | undefined {
     const hosts = resource['virtual_hosts'];
-    if (typeUrl !== TypeUrl.RouteConfiguration || !Array.isArray(hosts) || hosts.length < splitVirtualHostsAt) return encode(typeUrl, resource);
+    if (typeUrl !== TypeUrl.RouteConfiguration || !Array.isArray(hosts) || hosts.length < splitVirtualHostsAt) return undefined;
     const { virtual_hosts: _hosts, ...rest } = resource;
-    const parts: Uint8Array[] = [encode(typeUrl, rest)];
+    const encoded: EncodedResource[] = [];
     for (const [i, host] of (hosts as unknown[]).entries()) {
       try {
-        const bytes = this.encode(virtualHostType, host as EnvoyJson).bytes;
-        parts.push(fieldHeader(2, bytes.length), bytes);
+        encoded.push(this.encode(virtualHostType, host as EnvoyJson));
       } catch (err) {
         if (!(err instanceof CodecError)) throw err;
         throw new CodecError(fieldPath(indexPath('virtual_hosts', i), err.path), err.reason);
       }
     }
+    return { rest, hosts: encoded };
+  }
+
+  /**
+   * The protobuf bytes of a resource; a split route configuration is its other fields, then each `virtual_hosts`
+   * entry (field 2). Protobuf parsers accept fields in any order, and repeated entries keep theirs.
+   */
+  private encodeMessage(typeUrl: string, resource: EnvoyJson, split: { rest: EnvoyJson; hosts: EncodedResource[] } | undefined): Uint8Array {
+    if (split === undefined) return encode(typeUrl, resource);
+    const parts: Uint8Array[] = [encode(typeUrl, split.rest)];
+    for (const host of split.hosts) parts.push(fieldHeader(2, host.bytes.length), host.bytes);
     return Buffer.concat(parts);
   }
 
