@@ -8,6 +8,9 @@ import { clusterInfo, listenerRouteNames, routeName } from './envoy-fields.ts';
 const AdsClient = grpc.makeGenericClientConstructor(adsServiceDefinition, 'AggregatedDiscoveryService');
 type AdsStream = grpc.ClientDuplexStream<Uint8Array, Buffer>;
 
+/** Envoy's default http2_protocol_options.initial_stream_window_size. */
+const envoyInitialStreamWindow = 256 * 1024 * 1024;
+
 /** Milliseconds since the epoch with sub-millisecond precision, comparable across processes. */
 export function epochMs(): number {
   return performance.timeOrigin + performance.now();
@@ -58,10 +61,14 @@ export class LightAdsClient {
   constructor(target: string, node: EnvoyJson, onDone: () => void) {
     this.node = node;
     this.onDone = onDone;
-    // A local subchannel pool gives every client its own TCP connection, as separate Envoys would have.
+    // A local subchannel pool gives every client its own TCP connection, as separate Envoys would have. The HTTP/2
+    // flow-control window is Envoy's default initial stream window (256 MiB) rather than grpc-js's 64 KiB: with the
+    // small window each multi-megabyte response needed dozens of WINDOW_UPDATE round trips through a busy worker's
+    // event loop, and the push waited on the clients rather than on istiod.
     this.client = new AdsClient(target, grpc.credentials.createInsecure(), {
       'grpc.use_local_subchannel_pool': 1,
       'grpc.max_receive_message_length': -1,
+      'grpc-node.flow_control_window': envoyInitialStreamWindow,
     });
     const stub = this.client as unknown as { StreamAggregatedResources: () => AdsStream };
     this.times = { connectedAt: epochMs() };
