@@ -252,7 +252,13 @@ export class AdsConnection implements AdsConnectionInfo {
       if (memo !== undefined && memo.typeUrl === state.typeUrl && (state.wildcard || everyNameIn(memo.encoded, state.names))) return memo.encoded;
     }
     const { encoded, complete } = this.encodeAll(state, generated);
-    if (shareable && complete) encodedByMap.set(generated, { typeUrl: state.typeUrl, encoded });
+    if (shareable && complete) {
+      encodedByMap.set(generated, { typeUrl: state.typeUrl, encoded });
+      // One contiguous chunk for every stream that sends this set: written by reference, never copied per stream.
+      const entries: Uint8Array[] = [];
+      for (const r of encoded.values()) entries.push(r.entry);
+      entriesBySet.set(encoded, [Buffer.concat(entries)]);
+    }
     return encoded;
   }
 

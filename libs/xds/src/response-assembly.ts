@@ -133,6 +133,19 @@ export function serializePlanned(plan: ResponsePlan): Buffer {
   return assembleInto(scratch.subarray(0, plan.size), plan);
 }
 
+/** The envelope bytes around the resource entries: version_info before them, the other fields after. */
+export function envelopeParts(plan: ResponsePlan): { before: Buffer; after: Buffer } {
+  const encodeFields = (fields: ReadonlyArray<readonly [number, Uint8Array]>): Buffer => {
+    let size = 0;
+    for (const [, bytes] of fields) size += fieldLength(bytes.length);
+    const out = Buffer.allocUnsafe(size);
+    let offset = 0;
+    for (const [tag, bytes] of fields) offset = writeField(out, offset, tag, bytes);
+    return out;
+  };
+  return { before: encodeFields(plan.fields.filter(([tag]) => tag === tagVersionInfo)), after: encodeFields(plan.fields.filter(([tag]) => tag !== tagVersionInfo)) };
+}
+
 function assembleInto(out: Buffer, plan: ResponsePlan): Buffer {
   let offset = 0;
   const fields = plan.fields;

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { AdsConnection, dependentType, entriesOf, shortType, versionsOf, wildcardTypes, type TypeState } from './ads-connection.ts';
 import type { AdsServerStream } from './ads-service.ts';
 import type { DiscoveryRequest } from './discovery-wire.ts';
+import { writeFramed } from './grpc-framed-write.ts';
 import { planResponse } from './response-assembly.ts';
 
 /** Drives one SotW stream. */
@@ -116,7 +117,8 @@ export class SotwStream {
       release();
       return false;
     }
-    this.call.write(plan, release);
+    // Straight to the HTTP/2 stream when possible (no per-connection copy), else through gRPC's serializer.
+    if (!writeFramed(this.call, plan, release)) this.call.write(plan, release);
     state.sent = versions;
     state.sentShared = true;
     conn.recordSent(state, version, nonce, encoded.size, 0);
