@@ -4,6 +4,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { EventEmitter } from 'node:events';
 import { silentLogger, TypeUrl, type EnvoyJson, type XdsLogger } from '@mesh/xds';
+import { ReconnectBackoff, type BackoffOptions } from './reconnect-backoff.ts';
 import { ClientStream, type IncomingResponse } from './client-stream.ts';
 import { FetchTracker } from './fetch-tracker.ts';
 import { decodeResources } from './response-decoding.ts';
@@ -20,7 +21,7 @@ export interface SdsClientOptions {
   /** How long a newly referenced name is awaited before it stops blocking readiness (0: forever; default 15 s). */
   readonly initialFetchTimeoutMs?: number;
   /** Reconnect backoff (default 500 ms doubling to 30 s, with jitter). */
-  readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
+  readonly backoff?: BackoffOptions;
   /** Checks one decoded Secret (e.g. that its key matches its certificate); returns errors, [] when usable. */
   readonly validate?: (secret: EnvoyJson) => string[];
   readonly credentials?: grpc.ChannelCredentials;
@@ -54,7 +55,7 @@ export class SdsClient extends EventEmitter<SdsClientEvents> {
   private stream: ClientStream | undefined;
   private started = false;
   private disposed = false;
-  private backoffMs: number;
+  private readonly backoff: ReconnectBackoff;
   private receivedOnStream = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
@@ -66,7 +67,7 @@ export class SdsClient extends EventEmitter<SdsClientEvents> {
     this.logger = options.logger ?? silentLogger;
     this.delta = options.apiType === 'DELTA_GRPC';
     this.fetches = new FetchTracker(options.initialFetchTimeoutMs ?? 15_000);
-    this.backoffMs = options.backoff?.initialMs ?? 500;
+    this.backoff = new ReconnectBackoff(options.backoff);
   }
 
   /** Opens the stream (if any names are wanted) and keeps it open. */
@@ -150,20 +151,18 @@ export class SdsClient extends EventEmitter<SdsClientEvents> {
   private onClose(reason: string): void {
     this.stream = undefined;
     if (this.disposed) return;
-    this.logger.warn({ target: this.target, reason, retryInMs: this.backoffMs }, 'sds-client: stream closed; reconnecting');
+    this.logger.warn({ target: this.target, reason, retryInMs: this.backoff.nominalMs }, 'sds-client: stream closed; reconnecting');
     this.emit('disconnected', reason);
-    const jittered = this.backoffMs * (0.8 + Math.random() * 0.4);
-    this.backoffMs = Math.min(this.backoffMs * 2, this.options.backoff?.maxMs ?? 30_000);
     this.reconnectTimer = setTimeout(() => {
       if (!this.disposed) this.connect();
-    }, jittered);
+    }, this.backoff.next());
   }
 
   private onResponse(response: IncomingResponse): void {
     if (this.disposed) return;
     if (!this.receivedOnStream) {
       this.receivedOnStream = true;
-      this.backoffMs = this.options.backoff?.initialMs ?? 500;
+      this.backoff.reset();
       this.emit('connected');
     }
     this.lastNonce = response.nonce;

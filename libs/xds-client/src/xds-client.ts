@@ -16,6 +16,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { EventEmitter } from 'node:events';
 import { shortTypeName, silentLogger, TypeUrl, type EnvoyJson, type XdsLogger, type XdsSnapshot } from '@mesh/xds';
+import { ReconnectBackoff, type BackoffOptions } from './reconnect-backoff.ts';
 import { ClientStream, type IncomingResponse } from './client-stream.ts';
 import { FetchTracker } from './fetch-tracker.ts';
 import { decodeResources } from './response-decoding.ts';
@@ -36,7 +37,7 @@ export interface XdsClientOptions {
   /** Envoy's initial_fetch_timeout (default 15 s; 0 waits forever). */
   readonly initialFetchTimeoutMs?: number;
   /** Reconnect backoff (default 500 ms doubling to 30 s, with jitter). */
-  readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
+  readonly backoff?: BackoffOptions;
   readonly credentials?: grpc.ChannelCredentials;
   readonly logger?: XdsLogger;
 }
@@ -95,7 +96,7 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
   private lastGood: XdsSnapshot | undefined;
   private dirty = false;
   private disposed = false;
-  private backoffMs: number;
+  private readonly backoff: ReconnectBackoff;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
 
@@ -105,7 +106,7 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
     this.logger = options.logger ?? silentLogger;
     this.delta = options.apiType === 'DELTA_GRPC';
     this.fetches = new FetchTracker(options.initialFetchTimeoutMs ?? 15_000);
-    this.backoffMs = options.backoff?.initialMs ?? 500;
+    this.backoff = new ReconnectBackoff(options.backoff);
     for (const typeUrl of rootTypes) this.subscriptions.set(typeUrl, { wildcard: true, names: new Set() });
     for (const typeUrl of dependentTypes) this.subscriptions.set(typeUrl, { wildcard: false, names: new Set() });
   }
@@ -181,19 +182,17 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
   private onClose(reason: string): void {
     this.stream = undefined;
     if (this.disposed) return;
-    this.logger.warn({ target: this.options.target, reason, retryInMs: this.backoffMs }, 'xds-client: stream closed; reconnecting');
+    this.logger.warn({ target: this.options.target, reason, retryInMs: this.backoff.nominalMs }, 'xds-client: stream closed; reconnecting');
     this.emit('disconnected', reason);
-    const jittered = this.backoffMs * (0.8 + Math.random() * 0.4);
-    this.backoffMs = Math.min(this.backoffMs * 2, this.options.backoff?.maxMs ?? 30_000);
     this.reconnectTimer = setTimeout(() => {
       if (!this.disposed) this.connect();
-    }, jittered);
+    }, this.backoff.next());
   }
 
   private onResponse(response: IncomingResponse): void {
     if (this.disposed) return;
     if (this.nonces.size === 0) {
-      this.backoffMs = this.options.backoff?.initialMs ?? 500;
+      this.backoff.reset();
       this.emit('connected');
     }
     const { typeUrl } = response;
